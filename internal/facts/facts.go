@@ -1,0 +1,186 @@
+// Package facts defines what kechuang knows about a subject (主体): the
+// enterprise, institute, platform, person or team a policy pays, with its
+// annual financials and the events (认定, 奖项, 知识产权, 大赛, 协议, 项目, 选派, 入库)
+// that clauses pay for. It is the schema CEL conditions are type-checked
+// against and the JSON interchange form (docs/facts.md).
+//
+// Money is int64 fen. Dates are calendar dates "YYYY-MM-DD" in Asia/Shanghai.
+package facts
+
+// SchemaVersion names this version of the facts schema; a facts file may
+// declare it in "schema" and must not declare another.
+const SchemaVersion = "kechuang.facts/1"
+
+// Facts is everything known about one subject.
+type Facts struct {
+	Schema       string        `json:"schema" cel:"schema"`
+	AsOf         string        `json:"as_of" cel:"as_of" kc:"date"`
+	Subject      Subject       `json:"subject" cel:"subject" kc:"required"`
+	Annual       []Annual      `json:"annual" cel:"annual"`
+	Recognitions []Recognition `json:"recognitions" cel:"recognitions"`
+	Awards       []Award       `json:"awards" cel:"awards"`
+	IP           []IPItem      `json:"ip" cel:"ip"`
+	Contests     []Contest     `json:"contests" cel:"contests"`
+	Agreements   []Agreement   `json:"agreements" cel:"agreements"`
+	Projects     []Project     `json:"projects" cel:"projects"`
+	Appointments []Appointment `json:"appointments" cel:"appointments"`
+	Pools        []PoolEntry   `json:"pools" cel:"pools"`
+}
+
+// Subject is the 主体 itself. Fields other than id, kind and region may be
+// unknown; a clause that needs an unknown field says so (needs facts).
+type Subject struct {
+	ID          string `json:"id" cel:"id" kc:"required"`
+	Kind        string `json:"kind" cel:"kind" kc:"required,enum=subject_kind"`
+	Name        string `json:"name" cel:"name"`
+	USCC        string `json:"uscc" cel:"uscc"`                          // 统一社会信用代码
+	Region      string `json:"region" cel:"region" kc:"required,region"` // GB/T 2260 six-digit code
+	Industry    string `json:"industry" cel:"industry"`                  // GB/T 4754 code, e.g. "C26"
+	Size        string `json:"size" cel:"size" kc:"enum=size"`           // 企业规模: micro/small/medium/large
+	Established string `json:"established" cel:"established" kc:"date"`  // 成立日期
+	AboveScale  bool   `json:"above_scale" cel:"above_scale"`            // 规模以上
+	Industrial  bool   `json:"industrial" cel:"industrial"`              // 工业企业
+	Age         int64  `json:"age" cel:"age"`                            // person's age in years
+	Source      string `json:"source" cel:"source" kc:"enum=source"`
+
+	Known Mask `json:"-" cel:"-"` // which optional fields were given
+}
+
+// Annual is one year's figures for a subject, with the source they came from.
+type Annual struct {
+	Year   int64  `json:"year" cel:"year" kc:"required,year"`
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+
+	Revenue          int64 `json:"revenue" cel:"revenue" kc:"money"`                       // 营业收入
+	Sales            int64 `json:"sales" cel:"sales" kc:"money"`                           // 销售收入
+	RDExpense        int64 `json:"rd_expense" cel:"rd_expense" kc:"money"`                 // 研发费用 (会计/税务口径)
+	RDInternal       int64 `json:"rd_internal" cel:"rd_internal" kc:"money"`               // 研发经费内部支出 (统计口径)
+	RDSuperDeduction int64 `json:"rd_super_deduction" cel:"rd_super_deduction" kc:"money"` // 研发费用加计扣除额
+	SuperDeductFirst bool  `json:"super_deduction_first" cel:"super_deduction_first"`      // 首次享受加计扣除
+	Employees        int64 `json:"employees" cel:"employees"`                              // 从业人员
+	RDStaff          int64 `json:"rd_staff" cel:"rd_staff"`                                // 研发人员
+	TechContracts    int64 `json:"tech_contracts" cel:"tech_contracts" kc:"money"`         // 技术合同登记成交额
+
+	// RDIntensity is derived: rd_expense / revenue (研发投入强度, 研发费用口径).
+	RDIntensity float64 `json:"-" cel:"rd_intensity"`
+
+	Known Mask `json:"-" cel:"-"`
+}
+
+// Recognition is one 认定/备案/入选 event: a status, a platform, a base, an
+// IP-management credential. Event says whether it is 新认定, 重新认定, 整体迁入,
+// 备案 or an upgrade of an existing platform.
+type Recognition struct {
+	ID         string `json:"id" cel:"id" kc:"required"`
+	Kind       string `json:"kind" cel:"kind" kc:"required,enum=recognition_kind"`
+	Level      string `json:"level" cel:"level" kc:"required,enum=level"`
+	Event      string `json:"event" cel:"event" kc:"required,enum=event"`
+	Category   string `json:"category" cel:"category"` // finer type where a clause needs it, e.g. 初创型 startup / 成长型 growth
+	Date       string `json:"date" cel:"date" kc:"required,date"`
+	ValidUntil string `json:"valid_until" cel:"valid_until" kc:"date"`
+	Of         string `json:"of" cel:"of"` // for upgrades: the id of the recognition it upgrades
+	Source     string `json:"source" cel:"source" kc:"enum=source"`
+	Year       int64  `json:"-" cel:"year"` // derived from date
+}
+
+// Award is a prize or a grant another body gave, with its grade and amount
+// (for clauses that match it: "给予同等数额的奖励", "在享受省上…基础上再给予").
+type Award struct {
+	ID       string `json:"id" cel:"id" kc:"required"`
+	Kind     string `json:"kind" cel:"kind" kc:"required,enum=award_kind"`
+	Level    string `json:"level" cel:"level" kc:"required,enum=level"`
+	Category string `json:"category" cel:"category"` // e.g. natural_science, invention, progress
+	Grade    int64  `json:"grade" cel:"grade"`       // 1 一等奖, 2 二等奖, 3 三等奖; 0 none
+	Amount   int64  `json:"amount" cel:"amount" kc:"money"`
+	Role     string `json:"role" cel:"role" kc:"enum=role"`
+	Date     string `json:"date" cel:"date" kc:"required,date"`
+	Source   string `json:"source" cel:"source" kc:"enum=source"`
+	Year     int64  `json:"-" cel:"year"`
+}
+
+// IPItem is one piece of intellectual property or brand credential.
+type IPItem struct {
+	ID     string `json:"id" cel:"id" kc:"required"`
+	Kind   string `json:"kind" cel:"kind" kc:"required,enum=ip_kind"`
+	Date   string `json:"date" cel:"date" kc:"required,date"`
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+	Year   int64  `json:"-" cel:"year"`
+}
+
+// Contest is an entry in an innovation and entrepreneurship contest (创新创业大赛).
+type Contest struct {
+	ID     string `json:"id" cel:"id" kc:"required"`
+	Name   string `json:"name" cel:"name"`
+	Level  string `json:"level" cel:"level" kc:"required,enum=level"`
+	Result string `json:"result" cel:"result" kc:"required,enum=contest_result"`
+	Date   string `json:"date" cel:"date" kc:"required,date"`
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+	Year   int64  `json:"-" cel:"year"`
+}
+
+// Agreement is a cooperation agreement, e.g. 产学研科技合作协议.
+type Agreement struct {
+	ID      string `json:"id" cel:"id" kc:"required"`
+	Kind    string `json:"kind" cel:"kind" kc:"required,enum=agreement_kind"`
+	Partner string `json:"partner" cel:"partner"`
+	Date    string `json:"date" cel:"date" kc:"required,date"`
+	Active  bool   `json:"active" cel:"active"`   // 开展科技合作 (cooperation actually under way)
+	Results int64  `json:"results" cel:"results"` // 取得项目开发成果 (number of results)
+	Source  string `json:"source" cel:"source" kc:"enum=source"`
+	Year    int64  `json:"-" cel:"year"`
+}
+
+// Project is a research, challenge or transfer project the subject takes on.
+type Project struct {
+	ID        string    `json:"id" cel:"id" kc:"required"`
+	Kind      string    `json:"kind" cel:"kind" kc:"required,enum=project_kind"`
+	Level     string    `json:"level" cel:"level" kc:"required,enum=level"`
+	Role      string    `json:"role" cel:"role" kc:"enum=role"`
+	Total     int64     `json:"total" cel:"total" kc:"money"`         // 科技投入总额
+	Granted   int64     `json:"granted" cel:"granted" kc:"money"`     // 争取项目资金额度 (higher-level funds won)
+	Equipment int64     `json:"equipment" cel:"equipment" kc:"money"` // 设备费
+	Direct    int64     `json:"direct" cel:"direct" kc:"money"`       // 直接费用
+	Interest  int64     `json:"interest" cel:"interest" kc:"money"`   // 贷款利息 (for 贴息)
+	Funds     []Funding `json:"funds" cel:"funds"`                    // 实际到位资金 by year
+	Date      string    `json:"date" cel:"date" kc:"required,date"`   // 立项/签约日期
+	Source    string    `json:"source" cel:"source" kc:"enum=source"`
+	Year      int64     `json:"-" cel:"year"`
+	FundsFY   int64     `json:"-" cel:"funds_fy"` // derived: funds arrived in the fiscal year
+}
+
+// Funding is money that arrived for a project in one year.
+type Funding struct {
+	Year   int64 `json:"year" cel:"year" kc:"required,year"`
+	Amount int64 `json:"amount" cel:"amount" kc:"required,money"`
+}
+
+// Appointment is a person sent to serve: 科技特派员, 科技专员, 科技副总. The subject
+// holding it is the person, the sending unit (派出单位) or the served enterprise.
+type Appointment struct {
+	ID     string `json:"id" cel:"id" kc:"required"`
+	Kind   string `json:"kind" cel:"kind" kc:"required,enum=appointment_kind"`
+	Level  string `json:"level" cel:"level" kc:"required,enum=level"`
+	Role   string `json:"role" cel:"role" kc:"required,enum=appointment_role"`
+	Person string `json:"person" cel:"person"`
+	From   string `json:"from" cel:"from" kc:"required,date"`
+	To     string `json:"to" cel:"to" kc:"date"` // empty: still serving
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+	Year   int64  `json:"-" cel:"year"` // derived from from
+}
+
+// PoolEntry is admission to a cultivation pool (培育库入库).
+type PoolEntry struct {
+	ID     string `json:"id" cel:"id" kc:"required"`
+	Pool   string `json:"pool" cel:"pool" kc:"required,enum=pool"`
+	Level  string `json:"level" cel:"level" kc:"enum=level"`
+	Date   string `json:"date" cel:"date" kc:"required,date"`
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+	Year   int64  `json:"-" cel:"year"`
+}
+
+// Mask records which optional fields of a Subject or Annual were given, one
+// bit per field in declaration order.
+type Mask uint64
+
+// Has reports whether every bit of m is set in k.
+func (k Mask) Has(m Mask) bool { return k&m == m }
