@@ -81,6 +81,8 @@ type Recognition struct {
 	Of         string `json:"of" cel:"of"` // for upgrades: the id of the recognition it upgrades
 	Source     string `json:"source" cel:"source" kc:"enum=source"`
 	Year       int64  `json:"-" cel:"year"` // derived from date
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Award is a prize or a grant another body gave, with its grade and amount
@@ -96,6 +98,8 @@ type Award struct {
 	Date     string `json:"date" cel:"date" kc:"required,date"`
 	Source   string `json:"source" cel:"source" kc:"enum=source"`
 	Year     int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // IPItem is one piece of intellectual property or brand credential.
@@ -105,6 +109,8 @@ type IPItem struct {
 	Date   string `json:"date" cel:"date" kc:"required,date"`
 	Source string `json:"source" cel:"source" kc:"enum=source"`
 	Year   int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Contest is an entry in an innovation and entrepreneurship contest (创新创业大赛).
@@ -116,6 +122,8 @@ type Contest struct {
 	Date   string `json:"date" cel:"date" kc:"required,date"`
 	Source string `json:"source" cel:"source" kc:"enum=source"`
 	Year   int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Agreement is a cooperation agreement, e.g. 产学研科技合作协议.
@@ -128,6 +136,8 @@ type Agreement struct {
 	Results int64  `json:"results" cel:"results"` // 取得项目开发成果 (number of results)
 	Source  string `json:"source" cel:"source" kc:"enum=source"`
 	Year    int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Project is a research, challenge or transfer project the subject takes on.
@@ -146,6 +156,8 @@ type Project struct {
 	Source    string    `json:"source" cel:"source" kc:"enum=source"`
 	Year      int64     `json:"-" cel:"year"`
 	FundsFY   int64     `json:"-" cel:"funds_fy"` // derived: funds arrived in the fiscal year
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Funding is money that arrived for a project in one year.
@@ -166,6 +178,8 @@ type Appointment struct {
 	To     string `json:"to" cel:"to" kc:"date"` // empty: still serving
 	Source string `json:"source" cel:"source" kc:"enum=source"`
 	Year   int64  `json:"-" cel:"year"` // derived from from
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // PoolEntry is admission to a cultivation pool (培育库入库).
@@ -176,6 +190,8 @@ type PoolEntry struct {
 	Date   string `json:"date" cel:"date" kc:"required,date"`
 	Source string `json:"source" cel:"source" kc:"enum=source"`
 	Year   int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
 }
 
 // Mask records which optional fields of a Subject or Annual were given, one

@@ -79,6 +79,7 @@ var Vocab = map[string][]Term{
 		{"mfg_innovation_center", "制造业创新中心", "manufacturing innovation centre"},
 		{"maker_space", "众创空间", "maker space"},
 		{"incubator", "科技企业孵化器", "incubator"},
+		{"accelerator", "科技企业加速器", "accelerator"},
 		{"university_sci_park", "大学科技园", "university science park"},
 		{"talent_base", "引智引才基地", "talent base"},
 		{"sci_pop_base", "科普示范基地", "science popularisation base"},
@@ -100,6 +101,8 @@ var Vocab = map[string][]Term{
 		{"commissioner_base", "科技特派员创新创业示范基地", "commissioner demonstration base"},
 		{"innovation_consortium", "企业创新联合体", "enterprise innovation consortium"},
 		{"sci_pop_district_base", "区级科普基地", "district science popularisation base"},
+		{"sci_innov_top50", "“科技创新50强”企业", "top-50 S&T innovation enterprise"},
+		{"tech_transfer_agency", "技术转移机构", "technology transfer agency"},
 		{"other", "其他", "other"},
 	},
 	"award_kind": {
@@ -139,6 +142,7 @@ var Vocab = map[string][]Term{
 		{"talent_transfer", "引进人才成果转化项目", "imported talent transfer project"},
 		{"talent_research", "引进人才科研项目", "imported talent research project"},
 		{"tech_renovation", "技改项目", "technical renovation project"},
+		{"stable_support", "基本科研业务费等稳定支持科研经费", "stable institutional research funding"},
 		{"other", "其他", "other"},
 	},
 	"role": {
@@ -153,11 +157,13 @@ var Vocab = map[string][]Term{
 		{"tech_commissioner", "科技特派员", "S&T commissioner"},
 		{"tech_specialist", "科技专员", "S&T specialist"},
 		{"tech_vp", "科技副总", "S&T vice-president"},
+		{"fulltime_talent", "全职引进高科技人才", "full-time recruited high-tech talent"},
 	},
 	"appointment_role": {
 		{"person", "本人", "the person"},
 		{"sender", "派出单位", "sending unit"},
 		{"host", "服务企业", "served enterprise"},
+		{"employer", "用人单位", "employer"},
 	},
 	"pool": {
 		{"fx_sme_pool", "肥乡区科技型中小企业培育库", "Feixiang tech-SME pool"},

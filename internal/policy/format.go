@@ -95,6 +95,9 @@ type Quota struct {
 type Expr struct {
 	Src string
 	Pos errs.Pos
+
+	block bool     // a YAML block scalar: the text starts on the next line
+	lines []string // the policy file's lines, for At
 }
 
 // Amount is exactly one amount primitive.

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"kechuang/internal/errs"
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+)
+
+const evalHelp = `
+kechuang eval --facts FILE [--at YYYY-MM-DD] [--fy YEAR] [--json] [--policies DIR]
+
+Evaluates one subject (a facts file in the JSON schema of docs/facts.md; "-"
+reads standard input) against every clause in force for it: what it is
+entitled to, how much, from whom and in which budget year, with the citation
+and a plain-Chinese explanation; what it does not qualify for and what it
+lacks (near misses); what is blocked by a gate or excluded by another clause;
+and which facts are missing. --at defaults to the facts file's as_of, else
+today (Asia/Shanghai); --fy defaults to the year of --at.`
+
+func runEval(e *env, args []string) error {
+	fs := newFlags("eval", evalHelp, e)
+	factsPath := fs.String("facts", "", "facts file (JSON); - for standard input")
+	atFlag := fs.String("at", "", "evaluation date YYYY-MM-DD")
+	fyFlag := fs.Int("fy", 0, "fiscal year (default: the year of --at)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	dir := fs.String("policies", "", "policy directory (default: the bundled library)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *factsPath == "" {
+		fs.Usage()
+		return exitError{2}
+	}
+	f, err := readFacts(e, *factsPath)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return exitError{2}
+	}
+	at, fy, err := when(*atFlag, *fyFlag, f)
+	if err != nil {
+		return err
+	}
+	eng, err := loadEngine(e, *dir)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return exitError{1}
+	}
+	r := eng.NewEvaluator().Evaluate(f, at, fy)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(r)
+	}
+	WriteReport(e.stdout, r)
+	return nil
+}
+
+func readFacts(e *env, path string) (*facts.Facts, error) {
+	var r io.Reader
+	if path == "-" {
+		r = e.stdin
+	} else {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, errs.At(errs.Pos{File: path}, "cannot open the facts file: %v", err)
+		}
+		defer fh.Close()
+		r = fh
+	}
+	return facts.Decode(r, path)
+}
+
+func when(atFlag string, fyFlag int, f *facts.Facts) (policy.Date, int64, error) {
+	at := today()
+	switch {
+	case atFlag != "":
+		d, err := parseDate(atFlag)
+		if err != nil {
+			return 0, 0, err
+		}
+		at = d
+	case f.AsOf != "":
+		d, err := parseDate(f.AsOf)
+		if err != nil {
+			return 0, 0, err
+		}
+		at = d
+	}
+	fy := int64(at.Year())
+	if fyFlag != 0 {
+		if fyFlag < 1949 || fyFlag > 2100 {
+			return 0, 0, errs.E(errs.Invalid, "--fy %d is not a plausible year", fyFlag)
+		}
+		fy = int64(fyFlag)
+	}
+	return at, fy, nil
+}
+
+// WriteReport prints a report in Chinese for people.
+func WriteReport(w io.Writer, r *rules.Report) {
+	name := r.Subject.Name
+	if name == "" {
+		name = r.Subject.ID
+	}
+	fmt.Fprintf(w, "政策体检：%s（%s，%s，地区 %s）\n评估日期 %s，财政年度 %d\n", name, r.Subject.ID, kindZh(r.Subject.Kind), r.Subject.Region, r.At, r.FiscalYear)
+	fmt.Fprintf(w, "可享受 %d 项；需补充信息 %d 项；受限制 %d 项；不重复享受 %d 项；不符合 %d 项\n",
+		r.Counts["entitled"], r.Counts["needs_facts"], r.Counts["blocked"], r.Counts["excluded"], r.Counts["not_entitled"])
+	section := rules.Outcome(255)
+	n := 0
+	for _, c := range r.Clauses {
+		if c.Outcome != section {
+			section = c.Outcome
+			fmt.Fprintf(w, "\n【%s】\n", section.Zh())
+			n = 0
+		}
+		n++
+		amt := ""
+		switch {
+		case c.Amount != nil:
+			amt = "  " + c.Amount.Text
+		case c.Unspecified != "":
+			amt = "  金额未定"
+		}
+		fmt.Fprintf(w, "%d. %s（%s）%s\n", n, c.Title, c.Clause, amt)
+		fmt.Fprintf(w, "   %s\n", c.Explanation)
+		for _, s := range c.Schedule {
+			fmt.Fprintf(w, "   %d年：%s\n", s.Year, s.Amount.Text)
+		}
+	}
+	if len(r.Totals) > 0 {
+		fmt.Fprintln(w, "\n【合计（按支付方和预算年度）】")
+		for _, t := range r.Totals {
+			extra := ""
+			if t.Unspecified > 0 {
+				extra = fmt.Sprintf("，另有 %d 项金额未定", t.Unspecified)
+			}
+			fmt.Fprintf(w, "   %s %d年预算：%s（%d 项%s）\n", t.Payer, t.BudgetYear, t.Amount.Text, t.Clauses, extra)
+		}
+	}
+}
+
+func kindZh(k string) string {
+	if t, ok := facts.TermOf("subject_kind", k); ok {
+		return t.Zh
+	}
+	return k
+}
+
+

@@ -1,0 +1,323 @@
+package rules
+
+import (
+	"fmt"
+	"unsafe"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/money"
+	"kechuang/internal/policy"
+)
+
+// Outcome is what a clause means for a subject.
+type Outcome uint8
+
+const (
+	NotApplicable Outcome = iota // not in force, other jurisdiction, or other beneficiary kind
+	Entitled
+	NotEntitled
+	NeedsFacts
+	Blocked
+	Excluded
+	Failed // the condition could not be evaluated (e.g. division by zero)
+)
+
+var outcomeNames = [...]string{"not_applicable", "entitled", "not_entitled", "needs_facts", "blocked", "excluded", "error"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// MarshalText writes the outcome's name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// Zh is the outcome in Chinese.
+func (o Outcome) Zh() string {
+	return [...]string{"不适用", "可享受", "不符合", "需补充信息", "受限制", "不重复享受", "无法计算"}[o]
+}
+
+// Decision is the compact result of one clause for one subject.
+type Decision struct {
+	Outcome     Outcome
+	Amount      money.Interval // sum over paid events (whole entitlement for recurring)
+	Unspecified bool           // some paid event has no amount in the document
+	Events      int32          // paid events
+	Gate        int32          // blocking gate index, or -1
+	ExcludedBy  int32          // clause index that took the event, or -1
+}
+
+type eventRec struct {
+	clause  int32
+	item    int32 // -1 for clauses without for_each
+	amount  money.Interval
+	flags   amtFlags
+	dropped bool
+}
+
+// Evaluator evaluates subjects against an engine, reusing its buffers: after
+// the first subject, Decide allocates nothing.
+type Evaluator struct {
+	eng       *Engine
+	st        State
+	decisions []Decision
+	events    []eventRec
+	gateState []tri
+	fy        int64
+	at        policy.Date
+	fyStart   string
+	fyEnd     string
+}
+
+// NewEvaluator returns an evaluator for e.
+func (e *Engine) NewEvaluator() *Evaluator {
+	return &Evaluator{
+		eng:       e,
+		decisions: make([]Decision, len(e.Clauses)),
+		events:    make([]eventRec, 0, 64),
+		gateState: make([]tri, len(e.Gates)),
+	}
+}
+
+// applicable reports whether a clause applies to the subject at the date.
+func applicable(c *Clause, f *facts.Facts, at policy.Date) bool {
+	if !c.InForce(at) || !policy.Covers(c.Doc.Jurisdiction, f.Subject.Region) {
+		return false
+	}
+	for _, b := range c.Beneficiary {
+		if b == f.Subject.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+func (ev *Evaluator) setup(f *facts.Facts, fy int64) {
+	f.Prepare(fy)
+	ev.st.F = f
+	ev.st.FY = fy
+	ev.st.Cur = f.AnnualOf(fy)
+	ev.st.Last = f.AnnualOf(fy - 1)
+	if fy != ev.fy {
+		ev.fy = fy
+		ev.fyStart = fmt.Sprintf("%04d-01-01", fy)
+		ev.fyEnd = fmt.Sprintf("%04d-12-31", fy)
+	}
+	for i := range ev.gateState {
+		ev.gateState[i] = 255 // not yet evaluated
+	}
+}
+
+// gate returns the state of gate g for the current subject: triT blocks.
+func (ev *Evaluator) gate(g *Gate) tri {
+	if s := ev.gateState[g.Index]; s != 255 {
+		return s
+	}
+	s := triF
+	if policy.Covers(g.region, ev.st.F.Subject.Region) {
+		s = g.blocks.b(&ev.st)
+	}
+	ev.gateState[g.Index] = s
+	return s
+}
+
+// inWindow reports whether item i of the clause's list counts this year.
+func (ev *Evaluator) inWindow(c *Clause, i int) bool {
+	p := unsafe.Add(c.list.hdr(&ev.st).data, uintptr(i)*c.list.size)
+	switch c.Window {
+	case "any":
+		return true
+	case "active":
+		from := *(*string)(unsafe.Add(p, apptFrom))
+		to := *(*string)(unsafe.Add(p, apptTo))
+		return from <= ev.fyEnd && (to == "" || to >= ev.fyStart)
+	}
+	y := *(*int64)(unsafe.Add(p, yearOffset[c.list.name]))
+	if c.Window == "previous" {
+		return y == ev.st.FY-1
+	}
+	return y == ev.st.FY
+}
+
+var (
+	yearOffset = func() map[string]uintptr {
+		m := map[string]uintptr{}
+		for name, li := range lists {
+			f, _ := fieldByCEL(li.elem, "year")
+			m[name] = f.Offset
+		}
+		return m
+	}()
+	apptFrom = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "from"); return f.Offset }()
+	apptTo   = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "to"); return f.Offset }()
+)
+
+// Decide evaluates every clause for f at date at in fiscal year fy and
+// returns one decision per clause (indexed like Engine.Clauses). The slice is
+// reused by the next call.
+func (ev *Evaluator) Decide(f *facts.Facts, at policy.Date, fy int64) []Decision {
+	ev.setup(f, fy)
+	ev.at = at
+	ev.events = ev.events[:0]
+	for _, c := range ev.eng.Clauses {
+		ev.decisions[c.Index] = ev.decide(c, f, at)
+	}
+	ev.resolveExclusions()
+	return ev.decisions
+}
+
+func (ev *Evaluator) decide(c *Clause, f *facts.Facts, at policy.Date) Decision {
+	d := Decision{Gate: -1, ExcludedBy: -1}
+	if !applicable(c, f, at) {
+		return d
+	}
+	for _, g := range c.gates {
+		switch ev.gate(g) {
+		case triT:
+			d.Outcome, d.Gate = Blocked, int32(g.Index)
+			return d
+		case triU:
+			d.Outcome, d.Gate = NeedsFacts, int32(g.Index)
+			return d
+		case triE:
+			d.Outcome, d.Gate = Failed, int32(g.Index)
+			return d
+		}
+	}
+	s := &ev.st
+	if c.list == nil {
+		return ev.decideOne(c, d, -1)
+	}
+	n := c.list.Len(s)
+	unknown, failed := false, false
+	for i := range n {
+		if !ev.inWindow(c, i) {
+			continue
+		}
+		s.idx[0] = i
+		r := ev.decideOne(c, Decision{Gate: -1, ExcludedBy: -1}, i)
+		switch r.Outcome {
+		case Entitled:
+			d.Outcome = Entitled
+			d.Amount = d.Amount.Add(r.Amount)
+			d.Unspecified = d.Unspecified || r.Unspecified
+			d.Events++
+		case NeedsFacts:
+			unknown = true
+		case Failed:
+			failed = true
+		}
+	}
+	switch {
+	case d.Outcome == Entitled:
+	case failed:
+		d.Outcome = Failed
+	case unknown:
+		d.Outcome = NeedsFacts
+	default:
+		d.Outcome = NotEntitled
+	}
+	return d
+}
+
+// decideOne evaluates the condition and amount for the current item (item
+// is its index, or -1), recording a paid event.
+func (ev *Evaluator) decideOne(c *Clause, d Decision, item int) Decision {
+	s := &ev.st
+	cond := triT
+	if c.hasWhen {
+		cond = c.when.b(s)
+	}
+	switch cond {
+	case triF:
+		d.Outcome = NotEntitled
+		return d
+	case triU:
+		d.Outcome = NeedsFacts
+		return d
+	case triE:
+		d.Outcome = Failed
+		return d
+	}
+	amt, flags, st := c.amount.eval(s)
+	switch {
+	case st == triU:
+		d.Outcome = NeedsFacts
+		return d
+	case st == triE:
+		d.Outcome = Failed
+		return d
+	case flags&fNoTier != 0:
+		d.Outcome = NotEntitled
+		return d
+	}
+	d.Outcome = Entitled
+	d.Amount = amt
+	d.Unspecified = flags&fUnspecified != 0
+	d.Events = 1
+	ev.events = append(ev.events, eventRec{clause: int32(c.Index), item: int32(item), amount: amt, flags: flags})
+	return d
+}
+
+// resolveExclusions makes one event pay once: when two clauses pay the same
+// item (or two clauses of one exclusivity group pay a subject), the larger
+// amount wins unless the clauses may stack.
+func (ev *Evaluator) resolveExclusions() {
+	cl := ev.eng.Clauses
+	evs := ev.events
+	for i := range evs {
+		for j := i + 1; j < len(evs); j++ {
+			a, b := &evs[i], &evs[j]
+			if a.dropped || b.dropped || a.clause == b.clause {
+				continue
+			}
+			ca, cb := cl[a.clause], cl[b.clause]
+			if !sameEvent(ca, cb, a, b) || stacks(ca, cb.Index) {
+				continue
+			}
+			loser, winner := b, a
+			if better(b.amount, a.amount) {
+				loser, winner = a, b
+			}
+			loser.dropped = true
+			d := &ev.decisions[loser.clause]
+			d.Amount = money.Interval{Min: d.Amount.Min - loser.amount.Min, Max: d.Amount.Max - loser.amount.Max, Open: d.Amount.Open}
+			d.Events--
+			if d.Events == 0 {
+				d.Outcome, d.ExcludedBy, d.Amount, d.Unspecified = Excluded, winner.clause, money.Interval{}, false
+			}
+		}
+	}
+}
+
+func sameEvent(ca, cb *Clause, a, b *eventRec) bool {
+	if ca.list != nil || cb.list != nil {
+		return ca.list == cb.list && a.item == b.item
+	}
+	return ca.Exclusive != "" && ca.Exclusive == cb.Exclusive
+}
+
+func stacks(c *Clause, other int) bool {
+	for _, s := range c.stacks {
+		if s == other {
+			return true
+		}
+	}
+	return false
+}
+
+// better reports whether amount a beats b: the higher maximum, then minimum.
+func better(a, b money.Interval) bool {
+	if a.Open != b.Open {
+		return a.Open
+	}
+	if a.Max != b.Max {
+		return a.Max > b.Max
+	}
+	return a.Min > b.Min
+}
+
+// BudgetYear is the year whose budget pays the clause for fiscal year fy.
+func BudgetYear(c *policy.Clause, fy int64) int64 {
+	if c.Budget == "next_year" {
+		return fy + 1
+	}
+	return fy
+}
