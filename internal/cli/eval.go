@@ -152,5 +152,3 @@ func kindZh(k string) string {
 	}
 	return k
 }
-
-

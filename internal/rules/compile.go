@@ -543,4 +543,3 @@ func lcm(a, b int64) int64 {
 	}
 	return a / x * b
 }
-

@@ -372,21 +372,22 @@ func (ev *Evaluator) describe(cj conjunct, holds bool) string {
 	for _, r := range cj.refs {
 		vals = append(vals, fmt.Sprintf("%s为%s", facts.Label(r.Path), facts.Format(refType(r), fieldName(r), r.Value(s))))
 	}
-	mark := "满足"
-	if !holds {
-		mark = "不满足"
+	switch {
+	case holds && len(vals) > 0:
+		return strings.Join(vals, "，")
+	case holds:
+		return "满足条件 " + cj.text
+	case len(vals) > 0:
+		return strings.Join(vals, "，") + "，不满足条件 " + cj.text
 	}
-	if len(vals) == 0 {
-		return fmt.Sprintf("%s条件 %s", mark, cj.text)
-	}
-	return fmt.Sprintf("%s（%s）%s条件 %s", strings.Join(vals, "，"), "", mark, cj.text)
+	return "不满足条件 " + cj.text
 }
 
 func (ev *Evaluator) passed(c *Clause) []string {
 	var out []string
 	for _, cj := range c.conjuncts {
 		if cj.v.b(&ev.st) == triT {
-			out = append(out, strings.Replace(ev.describe(cj, true), "（）", "", 1))
+			out = append(out, ev.describe(cj, true))
 		}
 	}
 	return out
@@ -400,7 +401,7 @@ func (ev *Evaluator) failed(c *Clause) []string {
 		var out []string
 		for _, cj := range c.conjuncts {
 			if cj.v.b(s) == triF {
-				out = append(out, strings.Replace(ev.describe(cj, false), "（）", "", 1))
+				out = append(out, ev.describe(cj, false))
 			}
 		}
 		if len(out) == 0 { // the condition holds; the amount paid nothing
@@ -487,7 +488,7 @@ func (ev *Evaluator) gateReasons(g *Gate) []string {
 	conj := splitConjuncts(g.Blocks, "")
 	var out []string
 	for _, cj := range conj {
-		out = append(out, strings.Replace(ev.describe(cj, cj.v.b(&ev.st) == triT), "（）", "", 1))
+		out = append(out, ev.describe(cj, cj.v.b(&ev.st) == triT))
 	}
 	return out
 }
@@ -617,4 +618,3 @@ func tierText(t policy.Tier) string {
 func roundZh(r money.Rounding) string {
 	return map[money.Rounding]string{money.HalfUp: "四舍五入到分", money.Down: "舍去分以下", money.Up: "分以下进一"}[r]
 }
-
