@@ -86,7 +86,12 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,63}$`)
 // Parse reads a policy file from data. readSource reads the source text named
 // by the document's source field. Nothing is returned unless the whole file
 // is valid.
-func Parse(data []byte, path string, readSource func(string) (string, error)) (*File, error) {
+func Parse(data []byte, path string, readSource func(string) (string, error)) (f *File, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a loader bug must not take the caller down
+			f, err = nil, &errs.Error{Kind: errs.Internal, Pos: errs.Pos{File: path}, Msg: fmt.Sprintf("internal error while reading this file (please report it): %v", p)}
+		}
+	}()
 	r := &reader{file: path, lines: strings.Split(string(data), "\n")}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -97,7 +102,7 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (*
 		return nil, errs.At(errs.Pos{File: path}, "the policy file is empty")
 	}
 	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "!clauses", "coverage")
-	f := &File{Path: path}
+	f = &File{Path: path}
 	f.Document = r.document(top["document"])
 	if f.Document.Source != "" && len(r.errs) == 0 {
 		src, err := readSource(f.Document.Source)
@@ -140,6 +145,15 @@ func yamlError(path string, err error) error {
 		return errs.At(errs.Pos{File: path, Line: line}, "not valid YAML: %s", rest)
 	}
 	return errs.At(errs.Pos{File: path}, "not valid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// elem returns the i-th element of a sequence node, or the node itself when
+// it is a scalar standing for a one-element list.
+func elem(n *yaml.Node, i int) *yaml.Node {
+	if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return n.Content[i]
+	}
+	return n
 }
 
 func (r *reader) seq(n *yaml.Node, what string) []*yaml.Node {
@@ -213,7 +227,7 @@ func (r *reader) gate(n *yaml.Node) *Gate {
 	}
 	for i, l := range g.Levels {
 		if !slices.Contains(levels, l) {
-			r.fail(m["levels"].Content[i], "level %q is not one of %s", l, strings.Join(levels, ", "))
+			r.fail(elem(m["levels"], i), "level %q is not one of %s", l, strings.Join(levels, ", "))
 		}
 	}
 	if len(g.Levels) == 0 && len(g.Clauses) == 0 {
@@ -263,7 +277,7 @@ func (r *reader) clause(n *yaml.Node) *Clause {
 	}
 	for i, b := range c.Beneficiary {
 		if _, ok := facts.TermOf("subject_kind", b); !ok {
-			r.fail(m["beneficiary"].Content[min(i, len(m["beneficiary"].Content)-1)], "beneficiary %q is not a subject kind (see docs/facts.md)", b)
+			r.fail(elem(m["beneficiary"], i), "beneficiary %q is not a subject kind (see docs/facts.md)", b)
 		}
 	}
 	if m["level"] != nil && !slices.Contains(levels, c.Level) {
