@@ -337,6 +337,9 @@ func ParseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
+// YearOf returns the year of a YYYY-MM-DD date.
+func YearOf(date string) int64 { return yearOf(date) }
+
 func yearOf(date string) int64 {
 	if len(date) < 4 {
 		return 0
