@@ -64,6 +64,10 @@ func jsonSyntaxError(data []byte, file string, err error) error {
 	if err == io.EOF {
 		return errs.At(errs.Pos{File: file}, "the facts file is empty: it must hold one JSON object")
 	}
+	if err == io.ErrUnexpectedEOF {
+		off = int64(len(data))
+		err = fmt.Errorf("the file ends before the JSON object is complete")
+	}
 	p := errs.Pos{File: file}
 	if off >= 0 {
 		if off > int64(len(data)) {

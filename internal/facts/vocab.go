@@ -8,7 +8,7 @@ type Term struct {
 
 // Vocab lists the allowed values of every enumerated field, by enum name
 // (the name in a field's `kc:"enum=…"` tag). docs/facts.md is generated from
-// the same table by `kechuang facts-schema`.
+// the same table by `kechuang schema`.
 var Vocab = map[string][]Term{
 	"subject_kind": {
 		{"enterprise", "企业", "enterprise"},

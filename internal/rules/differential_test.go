@@ -35,7 +35,9 @@ func drawFacts(t *rapid.T, fy int64) *facts.Facts {
 		return rapid.Int64Range(0, 2e10).Draw(t, label)
 	}
 	year := func(label string) int64 { return fy - 2 + int64(rapid.IntRange(0, 3).Draw(t, label)) }
-	date := func(label string) string { return fmt.Sprintf("%04d-%02d-15", year(label), rapid.IntRange(1, 12).Draw(t, label+"m")) }
+	date := func(label string) string {
+		return fmt.Sprintf("%04d-%02d-15", year(label), rapid.IntRange(1, 12).Draw(t, label+"m"))
+	}
 	all := ^facts.Mask(0)
 	randMask := func(label string) facts.Mask { return facts.Mask(rapid.Uint64().Draw(t, label)) }
 

@@ -1,0 +1,51 @@
+# kechuang — two commands: `make run` and `make test`.
+GO       ?= go
+FUZZTIME ?= 20s
+BIN      := bin/kechuang
+
+.PHONY: run test build vet check coverage fuzz bench schema hanzi-data clean
+
+## run: build, check the policy library and evaluate the bundled example subjects (the CLI tour)
+run: build
+	./$(BIN) tour
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kechuang
+
+## test: vet, every Go test (unit, property, golden, library), then the policy check and coverage
+test: vet
+	$(GO) test -count=1 ./...
+	$(GO) run ./cmd/kechuang check policies
+	$(GO) run ./cmd/kechuang coverage policies
+	@echo "note: no PostgreSQL or browser tests exist yet (the store and web UI arrive with issue 4)"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+check:
+	$(GO) run ./cmd/kechuang check policies
+
+coverage:
+	$(GO) run ./cmd/kechuang coverage --all policies
+
+## fuzz: run each fuzz target for FUZZTIME (CI runs this bounded)
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/facts
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/policy
+
+## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./internal/rules | tee bench.txt
+
+## schema: regenerate docs/facts.md from the facts types
+schema:
+	$(GO) run ./cmd/kechuang schema > docs/facts.md
+
+## hanzi-data: refresh the OpenCC traditional→simplified table from npm (see internal/hanzi/data/ORIGIN.md)
+hanzi-data:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack opencc@1.4.2 >/dev/null && tar xzf opencc-*.tgz && \
+	  cp package/data/dictionary/TSCharacters.txt $(CURDIR)/internal/hanzi/data/TSCharacters.txt && rm -rf $$tmp
+
+clean:
+	rm -rf bin bench.txt

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kechuang/internal/facts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func run(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), append([]string{"kechuang"}, args...), func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+// TestExamplesGolden evaluates every bundled example subject and compares
+// the Chinese report and the JSON with golden files (update with -update).
+func TestExamplesGolden(t *testing.T) {
+	paths, _ := filepath.Glob("../../examples/*.json")
+	if len(paths) < 6 {
+		t.Fatalf("%d example subjects; at least six are required", len(paths))
+	}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := facts.DecodeBytes(data, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.AsOf == "" {
+				t.Fatalf("%s has no as_of date: golden output would depend on today's date", p)
+			}
+			for _, format := range []struct {
+				ext  string
+				args []string
+			}{{".txt", nil}, {".json", []string{"--json"}}} {
+				out, errOut, err := run(t, "", append([]string{"eval", "--policies", "../../policies", "--facts", p}, format.args...)...)
+				if err != nil {
+					t.Fatalf("eval: %v\n%s", err, errOut)
+				}
+				golden := filepath.Join("testdata", "golden", name+format.ext)
+				if *update {
+					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./internal/cli -update)", err)
+				}
+				if out != string(want) {
+					t.Errorf("eval %s%s differs from %s (run go test ./internal/cli -update after checking the change):\n%s", name, format.ext, golden, diff(string(want), out))
+				}
+			}
+		})
+	}
+}
+
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(wl), len(gl)) {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + w + "\n+ " + g
+		}
+	}
+	return ""
+}
+
+func TestCheckAndCoverageOnLibrary(t *testing.T) {
+	out, _, err := run(t, "", "check", "../../policies")
+	if err != nil {
+		t.Fatalf("check failed:\n%s", out)
+	}
+	if !strings.Contains(out, " 0 failed") {
+		t.Errorf("check output: %s", out)
+	}
+	out, _, err = run(t, "", "coverage", "../../policies")
+	if err != nil {
+		t.Fatalf("coverage failed:\n%s", out)
+	}
+}
+
+func TestCheckReportsPositions(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "s.txt"), []byte("对新认定的高新技术企业给予20万元一次性补助。"), 0o644)
+	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(`document:
+  id: bad
+  title: 坏文件
+  issuer: 测试
+  jurisdiction: "620600"
+  published: 2022-01-01
+  valid_from: 2022-01-01
+  source: s.txt
+clauses:
+  - id: bad-1
+    title: 测试
+    citation: {section: 一, quote: 对新认定的高新技术企业给予20万元一次性补助}
+    beneficiary: [enterprise]
+    level: city
+    payer: 市级财政
+    when: item.kind == 'x' && subject.revnue > 0
+    amount: {fixed: 20万元}
+    tests:
+      - {name: t, at: 2024-01-01, facts: {subject: {id: a, kind: enterprise, region: "620602"}}, want: {outcome: entitled}}
+`), 0o644)
+	out, _, err := run(t, "", "check", dir)
+	if err == nil {
+		t.Fatal("check accepted a bad file")
+	}
+	if !strings.Contains(out, "bad.yaml:16:11: ") || !strings.Contains(out, "item") {
+		t.Errorf("want a file:line:col error at item, got:\n%s", out)
+	}
+}
+
+func TestEvalBadFacts(t *testing.T) {
+	_, errOut, err := run(t, `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2023, "revenue": "lots"}]}`, "eval", "--policies", "../../policies", "--facts", "-")
+	if err == nil || !strings.Contains(errOut, "$.annual[0].revenue") {
+		t.Errorf("want an error naming $.annual[0].revenue, got %v: %s", err, errOut)
+	}
+	_, errOut, err = run(t, `{"subject": `, "eval", "--policies", "../../policies", "--facts", "-")
+	if err == nil || !strings.Contains(errOut, "-:1:") {
+		t.Errorf("want a line:col syntax error, got %v: %s", err, errOut)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	out, _, err := run(t, "", "explain", "--policies", "../../policies", "fx-gate-rd-intensity")
+	if err != nil {
+		t.Skipf("gate id differs: %v", err)
+	}
+	if !strings.Contains(out, "【") {
+		t.Errorf("explain does not highlight the quote:\n%s", out)
+	}
+	if _, _, err := run(t, "", "explain", "--policies", "../../policies", "no-such-clause"); err == nil {
+		t.Error("explain of an unknown id succeeded")
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if _, _, err := run(t, "", "frobnicate"); err == nil {
+		t.Error("unknown command succeeded")
+	}
+	out, _, err := run(t, "", "help")
+	if err != nil || !strings.Contains(out, "eval") {
+		t.Errorf("help: %v %s", err, out)
+	}
+}
