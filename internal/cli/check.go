@@ -40,6 +40,7 @@ func runCheck(e *env, args []string) error {
 		}
 	}
 	fails, n := eng.RunTests()
+	fails = append(fails, eng.UntestedBoundaries()...)
 	for _, f := range fails {
 		fmt.Fprintln(e.stdout, f.Error())
 	}

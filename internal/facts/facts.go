@@ -155,7 +155,7 @@ type Project struct {
 	Date      string    `json:"date" cel:"date" kc:"required,date"`   // 立项/签约日期
 	Source    string    `json:"source" cel:"source" kc:"enum=source"`
 	Year      int64     `json:"-" cel:"year"`
-	FundsFY   int64     `json:"-" cel:"funds_fy"` // derived: funds arrived in the fiscal year
+	FundsFY   int64     `json:"-" cel:"funds_fy" kc:"money"` // derived: funds arrived in the fiscal year
 
 	Known Mask `json:"-" cel:"-"`
 }

@@ -104,9 +104,12 @@ func MustParse(s string) Fen {
 	return f
 }
 
-// String shows an amount the way a bureau would write it: whole 万元 as
-// "20万元" / "1,200万元", anything else as "12,345.67元".
+// String shows an amount the way a bureau would write it: whole 亿元 as
+// "1亿元", whole 万元 as "20万元" / "1,200万元", anything else as "12,345.67元".
 func (f Fen) String() string {
+	if f != 0 && f%Yi == 0 {
+		return group(int64(f/Yi)) + "亿元"
+	}
 	if f != 0 && f%Wan == 0 {
 		return group(int64(f/Wan)) + "万元"
 	}

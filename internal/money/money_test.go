@@ -50,6 +50,8 @@ func TestString(t *testing.T) {
 		{0, "0元"},
 		{15000 * Yuan, "15,000元"},
 		{-250, "-2.50元"},
+		{Yi, "1亿元"},
+		{15000 * Wan, "15,000万元"},
 	}
 	for _, tt := range tests {
 		if got := tt.in.String(); got != tt.want {

@@ -262,7 +262,7 @@ func comparisonOf(e ast.Expr, l *lowerer) *comparison {
 		return nil
 	}
 	root := fa.AsSelect().Operand().AsIdent()
-	if root != "subject" && root != "cur" && root != "last" {
+	if root != "subject" && root != "cur" && root != "last" && root != "item" {
 		return nil
 	}
 	sub := &lowerer{a: l.a, src: l.src, item: l.item, seen: map[string]bool{}}

@@ -14,7 +14,7 @@ import (
 func TestLibrary(t *testing.T) {
 	eng := loadLibrary(t)
 	fails, n := eng.RunTests()
-	for _, f := range fails {
+	for _, f := range append(fails, eng.UntestedBoundaries()...) {
 		t.Error(f.Error())
 	}
 	if n == 0 {

@@ -27,11 +27,12 @@ func semantics(t *testing.T) *Engine {
 // caps, staged top-ups, recurring and per-unit amounts, matching, windows,
 // gates, exclusion of a second payment for one event, and jurisdiction.
 func TestSemantics(t *testing.T) {
-	fails, n := semantics(t).RunTests()
+	eng := semantics(t)
+	fails, n := eng.RunTests()
 	if n < 20 {
 		t.Fatalf("only %d tests ran", n)
 	}
-	for _, f := range fails {
+	for _, f := range append(fails, eng.UntestedBoundaries()...) {
 		t.Error(f)
 	}
 }

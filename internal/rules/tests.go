@@ -17,7 +17,12 @@ type TestFailure struct {
 	Msg  string
 }
 
-func (f TestFailure) Error() string { return fmt.Sprintf("%s: test %q: %s", f.Pos, f.Name, f.Msg) }
+func (f TestFailure) Error() string {
+	if f.Name == "" {
+		return fmt.Sprintf("%s: %s", f.Pos, f.Msg)
+	}
+	return fmt.Sprintf("%s: test %q: %s", f.Pos, f.Name, f.Msg)
+}
 
 // RunTests runs every clause and gate test and returns the failures and the
 // number of tests run.
