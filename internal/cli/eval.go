@@ -141,7 +141,11 @@ func WriteReport(w io.Writer, r *rules.Report) {
 			if t.Unspecified > 0 {
 				extra = fmt.Sprintf("，另有 %d 项金额未定", t.Unspecified)
 			}
-			fmt.Fprintf(w, "   %s %d年预算：%s（%d 项%s）\n", t.Payer, t.BudgetYear, t.Amount.Text, t.Clauses, extra)
+			amt := t.Amount.Text
+			if t.Amount.MaxFen == 0 && !t.Amount.Open && t.Unspecified == t.Clauses {
+				amt, extra = "金额未定", ""
+			}
+			fmt.Fprintf(w, "   %s %d年预算：%s（%d 项%s）\n", t.Payer, t.BudgetYear, amt, t.Clauses, extra)
 		}
 	}
 }

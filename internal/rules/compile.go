@@ -45,6 +45,15 @@ type conjunct struct {
 	v    value
 	refs []Ref
 	cmp  *comparison // non-nil for `fact op constant`
+	req  *requirement
+}
+
+// requirement is a conjunct `fact == 'code'` or `fact in ['a', 'b']` on a
+// string fact, rendered in Chinese.
+type requirement struct {
+	ref  Ref
+	want []string
+	not  bool
 }
 
 // comparison is a conjunct of the form fact op constant, for near misses.
@@ -236,10 +245,52 @@ func splitConjuncts(x policy.Expr, list string) []conjunct {
 		if err != nil {
 			return nil
 		}
-		c := conjunct{text: text, v: v, refs: l.refs, cmp: comparisonOf(p, l)}
+		c := conjunct{text: text, v: v, refs: l.refs, cmp: comparisonOf(p, l), req: requirementOf(p, l)}
 		out = append(out, c)
 	}
 	return out
+}
+
+// requirementOf recognises string equality and membership on one fact.
+func requirementOf(e ast.Expr, l *lowerer) *requirement {
+	if e.Kind() != ast.CallKind {
+		return nil
+	}
+	c := e.AsCall()
+	fn := c.FunctionName()
+	if (fn != "_==_" && fn != "_!=_" && fn != "@in") || len(c.Args()) != 2 {
+		return nil
+	}
+	fa, ka := c.Args()[0], c.Args()[1]
+	if fa.Kind() != ast.SelectKind {
+		return nil
+	}
+	sub := &lowerer{a: l.a, src: l.src, item: l.item, scopes: l.scopes, seen: map[string]bool{}}
+	fv := func() (v value) {
+		defer func() { recover() }()
+		return sub.expr(fa)
+	}()
+	if fv.t != tString || len(sub.refs) != 1 {
+		return nil
+	}
+	r := &requirement{ref: sub.refs[0], not: fn == "_!=_"}
+	kv := func() (v value) {
+		defer func() { recover() }()
+		return sub.expr(ka)
+	}()
+	switch {
+	case kv.isConst && kv.t == tString:
+		r.want = []string{kv.cs}
+	case kv.t == tConstList:
+		for _, x := range kv.consts {
+			if s, ok := x.(string); ok {
+				r.want = append(r.want, s)
+			}
+		}
+	default:
+		return nil
+	}
+	return r
 }
 
 // comparisonOf recognises `fact op constant` (or constant op fact).

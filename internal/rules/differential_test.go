@@ -226,6 +226,33 @@ func listField(name string) []int {
 	panic(name)
 }
 
+// TestEvaluateTotal: the full report (explanations, near misses, totals)
+// never panics on random facts, and its totals add up to the decisions.
+func TestEvaluateTotal(t *testing.T) {
+	eng := loadLibrary(t)
+	rapid.Check(t, func(t *rapid.T) {
+		fy := int64(rapid.IntRange(2022, 2026).Draw(t, "fy"))
+		f := drawFacts(t, fy)
+		at := policy.Date(fy*10000 + 1231)
+		r := eng.NewEvaluator().Evaluate(f, at, fy)
+		var sum, tot int64
+		for _, c := range r.Clauses {
+			if c.Outcome == Entitled && c.Kind == "payment" && c.Amount != nil {
+				sum += c.Amount.MinFen
+			}
+			if c.Explanation == "" {
+				t.Fatalf("clause %s has no explanation", c.Clause)
+			}
+		}
+		for _, x := range r.Totals {
+			tot += x.Amount.MinFen
+		}
+		if sum != tot {
+			t.Fatalf("entitled payments sum to %d fen, totals to %d", sum, tot)
+		}
+	})
+}
+
 // Operators beyond what the library uses today, checked the same way.
 func TestCompiledAgreesWithCELOperators(t *testing.T) {
 	exprs := []string{

@@ -269,6 +269,9 @@ func (ev *Evaluator) resolveExclusions() {
 				continue
 			}
 			ca, cb := cl[a.clause], cl[b.clause]
+			if ca.Kind == "limit" || cb.Kind == "limit" {
+				continue // a spending ceiling is not a payment: it never competes
+			}
 			if !sameEvent(ca, cb, a, b) || stacks(ca, cb.Index) {
 				continue
 			}

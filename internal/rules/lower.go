@@ -157,14 +157,26 @@ func (a *access) ptr(s *State) (unsafe.Pointer, bool) {
 	return p, *(*facts.Mask)(unsafe.Add(p, a.list.knownOff))&a.bit != 0
 }
 
+// inRange reports whether a list reference points at an element: outside the
+// evaluation of its exists()/all() (or of its item) the index may be stale.
+func (r Ref) inRange(s *State) bool {
+	return r.acc.base != bElem || s.idx[r.acc.slot] < r.acc.list.Len(s)
+}
+
 // Known reports whether the referenced fact is known in s (for reports).
 func (r Ref) Known(s *State) bool {
+	if !r.inRange(s) {
+		return true // a comprehension variable: its items' facts are reported per item
+	}
 	_, ok := r.acc.ptr(s)
 	return ok
 }
 
 // Value returns the referenced fact's value in s, for explanations.
 func (r Ref) Value(s *State) any {
+	if !r.inRange(s) {
+		return nil
+	}
 	p, ok := r.acc.ptr(s)
 	if !ok {
 		return nil

@@ -321,6 +321,8 @@ func (ev *Evaluator) itemLabel(li *listInfo, i int) string {
 		kind = facts.Format(li.elem, "kind", k.String())
 	} else if p := v.FieldByName("Pool"); p.IsValid() {
 		kind = facts.Format(li.elem, "pool", p.String())
+	} else if n := v.FieldByName("Name"); n.IsValid() {
+		kind = n.String()
 	}
 	if kind != "" {
 		return fmt.Sprintf("%s[%s] %s", facts.ListZh(li.name), id, kind)
@@ -368,12 +370,32 @@ func (ev *Evaluator) describe(cj conjunct, holds bool) string {
 		}
 		return fmt.Sprintf("%s为%s，%s%s", facts.Label(cmp.ref.Path), val, word, kt)
 	}
+	if rq := cj.req; rq != nil {
+		t := refType(rq.ref)
+		name := fieldName(rq.ref)
+		val := facts.Format(t, name, rq.ref.Value(s))
+		var want []string
+		for _, w := range rq.want {
+			want = append(want, facts.Format(t, name, w))
+		}
+		verb := "需为"
+		if rq.not {
+			verb = "不得为"
+		}
+		if holds {
+			return fmt.Sprintf("%s为%s", facts.Label(rq.ref.Path), val)
+		}
+		return fmt.Sprintf("%s为%s（%s%s）", facts.Label(rq.ref.Path), val, verb, strings.Join(want, "或"))
+	}
 	var vals []string
 	for _, r := range cj.refs {
+		if r.acc.base == bElem && r.acc.slot > 0 {
+			continue // a variable of exists()/all(): its value is not one fact
+		}
 		vals = append(vals, fmt.Sprintf("%s为%s", facts.Label(r.Path), facts.Format(refType(r), fieldName(r), r.Value(s))))
 	}
 	switch {
-	case holds && len(vals) > 0:
+	case holds && len(vals) > 0 && len(vals) == len(cj.refs):
 		return strings.Join(vals, "，")
 	case holds:
 		return "满足条件 " + cj.text
@@ -412,17 +434,29 @@ func (ev *Evaluator) failed(c *Clause) []string {
 	if c.list == nil {
 		return fails()
 	}
+	// Items of another kind are not worth listing: an item is relevant when
+	// it passes the clause's first requirement on the item (its kind, pool…).
+	var first *conjunct
+	for i := range c.conjuncts {
+		if rq := c.conjuncts[i].req; rq != nil && rq.ref.acc.base == bElem && rq.ref.acc.slot == 0 {
+			first = &c.conjuncts[i]
+			break
+		}
+	}
 	var out []string
 	shown := 0
 	for i := range c.list.Len(s) {
 		if !ev.inWindow(c, i) {
 			continue
 		}
+		s.idx[0] = i
+		if first != nil && first.v.b(s) == triF {
+			continue
+		}
 		if shown == 3 {
 			out = append(out, "……")
 			break
 		}
-		s.idx[0] = i
 		out = append(out, ev.itemLabel(c.list, i)+"："+strings.Join(fails(), "，"))
 		shown++
 	}
@@ -437,7 +471,15 @@ func (ev *Evaluator) failed(c *Clause) []string {
 		case "active":
 			when = fmt.Sprintf("%d年度在岗的", y)
 		}
-		out = append(out, fmt.Sprintf("没有%s%s记录", when, facts.ListZh(c.ForEach)))
+		what := facts.ListZh(c.ForEach)
+		if first != nil {
+			var want []string
+			for _, w := range first.req.want {
+				want = append(want, facts.Format(refType(first.req.ref), fieldName(first.req.ref), w))
+			}
+			what = strings.Join(want, "或") + what
+		}
+		out = append(out, fmt.Sprintf("没有%s%s记录", when, what))
 	}
 	return out
 }
@@ -448,6 +490,9 @@ func (ev *Evaluator) missing(c *Clause, f *facts.Facts) []string {
 	var out []string
 	add := func(refs []Ref) {
 		for _, r := range refs {
+			if r.acc.base == bElem && r.acc.slot > 0 {
+				continue // exists()/all() variables: their items' facts are always known
+			}
 			if !r.Known(s) && !slices.Contains(out, r.Path) {
 				out = append(out, r.Path)
 			}

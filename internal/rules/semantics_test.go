@@ -90,3 +90,23 @@ func TestReportExplainsAndTotals(t *testing.T) {
 		}
 	}
 }
+
+// Explaining every clause of the synthetic policy for subjects with and
+// without the lists it loops over must not fail (a nil list behind an
+// exists() variable once crashed the explanation).
+func TestExplainNeverPanics(t *testing.T) {
+	eng := semantics(t)
+	for _, js := range []string{
+		`{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}}`,
+		`{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "ip": [{"id": "g", "kind": "invention_patent", "date": "2024-01-01"}], "awards": [{"id": "w", "kind": "other", "level": "city", "date": "2020-01-01"}]}`,
+	} {
+		f, err := facts.DecodeBytes([]byte(js), "t.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := eng.NewEvaluator().Evaluate(f, 20240630, 2024)
+		if len(r.Clauses) == 0 {
+			t.Fatal("no clauses reported")
+		}
+	}
+}
