@@ -104,16 +104,42 @@ func MustParse(s string) Fen {
 	return f
 }
 
-// String shows an amount the way a bureau would write it: whole 亿元 as
-// "1亿元", whole 万元 as "20万元" / "1,200万元", anything else as "12,345.67元".
+// String shows an amount the way a bureau would write it: in 亿元 when it is
+// at least 1亿元 and a whole number of 百万元 ("1亿元", "1.5亿元"), in 万元 when it
+// is at least 1万元 and a whole number of 百元 ("20万元", "18.6万元",
+// "1,200万元"), otherwise in 元 ("5,000元", "3,000.50元"). It is exact: an
+// amount that needs more decimals is shown in 元.
 func (f Fen) String() string {
-	if f != 0 && f%Yi == 0 {
-		return group(int64(f/Yi)) + "亿元"
+	a := f
+	if a < 0 {
+		a = -a
 	}
-	if f != 0 && f%Wan == 0 {
-		return group(int64(f/Wan)) + "万元"
+	switch {
+	case a >= Yi && a%(100*Wan) == 0:
+		return decimal(f, Yi, 2) + "亿元"
+	case a >= Wan && a%(100*Yuan) == 0:
+		return decimal(f, Wan, 2) + "万元"
 	}
 	return Yuan2(f)
+}
+
+// decimal renders f/unit with at most places decimals (f/unit must need no more).
+func decimal(f, unit Fen, places int) string {
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	s := sign + group(int64(f/unit))
+	r := f % unit
+	if r == 0 {
+		return s
+	}
+	scale := unit
+	for range places {
+		scale /= 10
+	}
+	frac := fmt.Sprintf("%0*d", places, int64(r/scale))
+	return s + "." + strings.TrimRight(frac, "0")
 }
 
 // Yuan2 shows an amount in 元 with thousands separators and two decimals

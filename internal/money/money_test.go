@@ -48,10 +48,15 @@ func TestString(t *testing.T) {
 		{5000 * Yuan, "5,000元"},
 		{300050, "3,000.50元"},
 		{0, "0元"},
-		{15000 * Yuan, "15,000元"},
+		{15000 * Yuan, "1.5万元"},
+		{186000 * Yuan, "18.6万元"},
+		{123456 * Yuan, "123,456元"},
+		{1234567, "12,345.67元"},
+		{15000 * Wan, "1.5亿元"},
+		{12345 * Wan, "12,345万元"},
+		{-5 * Wan, "-5万元"},
 		{-250, "-2.50元"},
 		{Yi, "1亿元"},
-		{15000 * Wan, "15,000万元"},
 	}
 	for _, tt := range tests {
 		if got := tt.in.String(); got != tt.want {
@@ -162,4 +167,18 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("ParseRate(%q) = %v, %v; want %d/%d err=%v", tt.in, got, err, tt.num, tt.den, tt.err)
 		}
 	}
+}
+
+// Display is exact: every amount reads back as itself.
+func TestStringRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f := Fen(rapid.Int64Range(-1e15, 1e15).Draw(t, "f"))
+		if rapid.Bool().Draw(t, "round") {
+			f = f / Fen(rapid.SampledFrom([]int64{100, 10000, 1000000, 100000000}).Draw(t, "unit")) * 100
+		}
+		got, err := Parse(f.String())
+		if err != nil || got != f {
+			t.Fatalf("Parse(%q) = %d, %v; want %d", f.String(), got, err, f)
+		}
+	})
 }

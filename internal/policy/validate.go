@@ -263,16 +263,29 @@ func CheckIDs(files []*File) error {
 	return l.Err()
 }
 
-// InForce reports whether the clause is in force on date d.
-func (c *Clause) InForce(d Date) bool {
-	from, to := c.Doc.ValidFrom, c.Doc.ValidTo
+// Validity returns the clause's validity: its own dates where it has them,
+// else its document's. to is zero when there is no end.
+func (c *Clause) Validity() (from, to Date) {
+	from, to = c.Doc.ValidFrom, c.Doc.ValidTo
 	if c.ValidFrom != 0 {
 		from = c.ValidFrom
 	}
 	if c.ValidTo != 0 {
 		to = c.ValidTo
 	}
+	return from, to
+}
+
+// InForce reports whether the clause is in force on date d.
+func (c *Clause) InForce(d Date) bool {
+	from, to := c.Validity()
 	return d >= from && (to == 0 || d <= to)
+}
+
+// InForceDuring reports whether the clause is in force on some day of year y.
+func (c *Clause) InForceDuring(y int) bool {
+	from, to := c.Validity()
+	return from <= Date(y*10000+1231) && (to == 0 || to >= Date(y*10000+101))
 }
 
 // Covers reports whether a GB/T 2260 jurisdiction code covers region: 620600

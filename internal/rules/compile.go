@@ -38,10 +38,13 @@ type Clause struct {
 
 	ref cel.Program // reference interpreter for the condition
 	src string
+
+	validFrom, validTo string // "YYYY-MM-DD"; validTo empty: no end
 }
 
 type conjunct struct {
-	text string
+	text string // CEL source
+	zh   string // the same in Chinese
 	v    value
 	refs []Ref
 	cmp  *comparison // non-nil for `fact op constant`
@@ -102,6 +105,8 @@ func Compile(files []*policy.File) (*Engine, error) {
 	for _, f := range files {
 		for _, pc := range f.Clauses {
 			c := &Clause{Clause: pc, Index: len(e.Clauses)}
+			from, to := pc.Validity()
+			c.validFrom, c.validTo = from.String(), to.String()
 			if pc.ForEach != "" {
 				c.list = lists[pc.ForEach]
 			}
@@ -245,7 +250,7 @@ func splitConjuncts(x policy.Expr, list string) []conjunct {
 		if err != nil {
 			return nil
 		}
-		c := conjunct{text: text, v: v, refs: l.refs, cmp: comparisonOf(p, l), req: requirementOf(p, l)}
+		c := conjunct{text: text, zh: renderZh(p, list), v: v, refs: l.refs, cmp: comparisonOf(p, l), req: requirementOf(p, l)}
 		out = append(out, c)
 	}
 	return out
@@ -350,6 +355,7 @@ type amount struct {
 	idOff  uintptr // offset of the id field in the for_each element (staged)
 	list   *listInfo
 	refs   []Ref
+	ofZh   string // the `of` expression in Chinese
 }
 
 func compileAmount(a *policy.Amount, list string, li *listInfo) (*amount, errs.List) {
@@ -366,6 +372,13 @@ func compileAmount(a *policy.Amount, list string, li *listInfo) (*amount, errs.L
 		}
 		out.refs = append(out.refs, refs...)
 		return v
+	}
+	if a.Of.Src != "" {
+		if env, err := Env(list); err == nil {
+			if checked, iss := env.Compile(a.Of.Src); iss.Err() == nil {
+				out.ofZh = renderZh(checked.NativeRep().Expr(), list)
+			}
+		}
 	}
 	switch a.Kind {
 	case "by_value", "staged":

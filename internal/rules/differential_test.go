@@ -216,16 +216,6 @@ func TestCompiledAgreesWithCEL(t *testing.T) {
 	})
 }
 
-func listField(name string) []int {
-	ft := reflect.TypeOf(facts.Facts{})
-	for i := range ft.NumField() {
-		if ft.Field(i).Tag.Get("cel") == name {
-			return []int{i}
-		}
-	}
-	panic(name)
-}
-
 // TestEvaluateTotal: the full report (explanations, near misses, totals)
 // never panics on random facts, and its totals add up to the decisions.
 func TestEvaluateTotal(t *testing.T) {

@@ -42,7 +42,18 @@ type Decision struct {
 	Events      int32          // paid events
 	Gate        int32          // blocking gate index, or -1
 	ExcludedBy  int32          // clause index that took the event, or -1
+	Partial     bool           // entitled for some events, while others need facts
+	Why         Tiebreak       // why ExcludedBy won
 }
+
+// Tiebreak says why one clause took an event from another.
+type Tiebreak uint8
+
+const (
+	HigherAmount  Tiebreak = iota + 1 // the larger amount pays
+	NewerDocument                     // same amount (or both unspecified): the newer document pays
+	EarlierClause                     // same amount, same document: the clause listed first pays
+)
 
 type eventRec struct {
 	clause  int32
@@ -64,6 +75,7 @@ type Evaluator struct {
 	at        policy.Date
 	fyStart   string
 	fyEnd     string
+	atStr     string
 }
 
 // NewEvaluator returns an evaluator for e.
@@ -76,9 +88,12 @@ func (e *Engine) NewEvaluator() *Evaluator {
 	}
 }
 
-// applicable reports whether a clause applies to the subject at the date.
-func applicable(c *Clause, f *facts.Facts, at policy.Date) bool {
-	if !c.InForce(at) || !policy.Covers(c.Doc.Jurisdiction, f.Subject.Region) {
+// applicable reports whether a clause applies to the subject in fiscal year
+// fy: its validity overlaps the year (events are checked against the
+// validity one by one), the document covers the subject's region, and the
+// subject is one of the beneficiary kinds.
+func applicable(c *Clause, f *facts.Facts, fy int64) bool {
+	if !c.InForceDuring(int(fy)) || !policy.Covers(c.Doc.Jurisdiction, f.Subject.Region) {
 		return false
 	}
 	for _, b := range c.Beneficiary {
@@ -118,22 +133,31 @@ func (ev *Evaluator) gate(g *Gate) tri {
 	return s
 }
 
-// inWindow reports whether item i of the clause's list counts this year.
+// inWindow reports whether item i of the clause's list counts this year:
+// dated in the window, not after the evaluation date, and — for events of
+// the current year — while the clause is in force (a policy pays for what
+// happens under it).
 func (ev *Evaluator) inWindow(c *Clause, i int) bool {
 	p := unsafe.Add(c.list.hdr(&ev.st).data, uintptr(i)*c.list.size)
+	date := *(*string)(unsafe.Add(p, dateOffset[c.list.name]))
+	if ev.atStr != "" && date > ev.atStr {
+		return false // not yet happened at the evaluation date
+	}
 	switch c.Window {
 	case "any":
 		return true
 	case "active":
-		from := *(*string)(unsafe.Add(p, apptFrom))
 		to := *(*string)(unsafe.Add(p, apptTo))
-		return from <= ev.fyEnd && (to == "" || to >= ev.fyStart)
+		if !(date <= ev.fyEnd && (to == "" || to >= ev.fyStart)) {
+			return false
+		}
+		return c.validTo == "" || date <= c.validTo
 	}
 	y := *(*int64)(unsafe.Add(p, yearOffset[c.list.name]))
 	if c.Window == "previous" {
 		return y == ev.st.FY-1
 	}
-	return y == ev.st.FY
+	return y == ev.st.FY && date >= c.validFrom && (c.validTo == "" || date <= c.validTo)
 }
 
 var (
@@ -145,8 +169,18 @@ var (
 		}
 		return m
 	}()
-	apptFrom = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "from"); return f.Offset }()
-	apptTo   = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "to"); return f.Offset }()
+	dateOffset = func() map[string]uintptr {
+		m := map[string]uintptr{}
+		for name, li := range lists {
+			f, ok := fieldByCEL(li.elem, "date")
+			if !ok {
+				f, _ = fieldByCEL(li.elem, "from")
+			}
+			m[name] = f.Offset
+		}
+		return m
+	}()
+	apptTo = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "to"); return f.Offset }()
 )
 
 // Decide evaluates every clause for f at date at in fiscal year fy and
@@ -154,65 +188,80 @@ var (
 // reused by the next call.
 func (ev *Evaluator) Decide(f *facts.Facts, at policy.Date, fy int64) []Decision {
 	ev.setup(f, fy)
-	ev.at = at
+	if at != ev.at {
+		ev.at = at
+		ev.atStr = at.String()
+	}
 	ev.events = ev.events[:0]
 	for _, c := range ev.eng.Clauses {
-		ev.decisions[c.Index] = ev.decide(c, f, at)
+		ev.decisions[c.Index] = ev.decide(c, f)
 	}
 	ev.resolveExclusions()
 	return ev.decisions
 }
 
-func (ev *Evaluator) decide(c *Clause, f *facts.Facts, at policy.Date) Decision {
+func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
 	d := Decision{Gate: -1, ExcludedBy: -1}
-	if !applicable(c, f, at) {
+	if !applicable(c, f, ev.st.FY) {
+		return d
+	}
+	mark := len(ev.events)
+	s := &ev.st
+	if c.list == nil {
+		d = ev.decideOne(c, d, -1)
+	} else {
+		n := c.list.Len(s)
+		unknown, failed := false, false
+		for i := range n {
+			if !ev.inWindow(c, i) {
+				continue
+			}
+			s.idx[0] = i
+			r := ev.decideOne(c, Decision{Gate: -1, ExcludedBy: -1}, i)
+			switch r.Outcome {
+			case Entitled:
+				d.Outcome = Entitled
+				d.Amount = d.Amount.Add(r.Amount)
+				d.Unspecified = d.Unspecified || r.Unspecified
+				d.Events++
+			case NeedsFacts:
+				unknown = true
+			case Failed:
+				failed = true
+			}
+		}
+		switch {
+		case d.Outcome == Entitled:
+			d.Partial = unknown
+		case failed:
+			d.Outcome = Failed
+		case unknown:
+			d.Outcome = NeedsFacts
+		default:
+			d.Outcome = NotEntitled
+		}
+	}
+	// Gates bar what the subject would otherwise get: they are checked only
+	// for clauses it qualifies for, or may qualify for.
+	if d.Outcome != Entitled && d.Outcome != NeedsFacts {
 		return d
 	}
 	for _, g := range c.gates {
-		switch ev.gate(g) {
-		case triT:
-			d.Outcome, d.Gate = Blocked, int32(g.Index)
-			return d
-		case triU:
-			d.Outcome, d.Gate = NeedsFacts, int32(g.Index)
-			return d
-		case triE:
-			d.Outcome, d.Gate = Failed, int32(g.Index)
-			return d
-		}
-	}
-	s := &ev.st
-	if c.list == nil {
-		return ev.decideOne(c, d, -1)
-	}
-	n := c.list.Len(s)
-	unknown, failed := false, false
-	for i := range n {
-		if !ev.inWindow(c, i) {
+		st := ev.gate(g)
+		if st == triF || (st == triU && d.Outcome == NeedsFacts) {
 			continue
 		}
-		s.idx[0] = i
-		r := ev.decideOne(c, Decision{Gate: -1, ExcludedBy: -1}, i)
-		switch r.Outcome {
-		case Entitled:
-			d.Outcome = Entitled
-			d.Amount = d.Amount.Add(r.Amount)
-			d.Unspecified = d.Unspecified || r.Unspecified
-			d.Events++
-		case NeedsFacts:
-			unknown = true
-		case Failed:
-			failed = true
+		ev.events = ev.events[:mark]
+		out := Decision{Gate: int32(g.Index), ExcludedBy: -1}
+		switch st {
+		case triT:
+			out.Outcome = Blocked
+		case triU:
+			out.Outcome = NeedsFacts
+		default:
+			out.Outcome = Failed
 		}
-	}
-	switch {
-	case d.Outcome == Entitled:
-	case failed:
-		d.Outcome = Failed
-	case unknown:
-		d.Outcome = NeedsFacts
-	default:
-		d.Outcome = NotEntitled
+		return out
 	}
 	return d
 }
@@ -276,15 +325,23 @@ func (ev *Evaluator) resolveExclusions() {
 				continue
 			}
 			loser, winner := b, a
-			if better(b.amount, a.amount) {
-				loser, winner = a, b
+			why := EarlierClause
+			switch {
+			case better(b.amount, b.flags, a.amount, a.flags):
+				loser, winner, why = a, b, HigherAmount
+			case better(a.amount, a.flags, b.amount, b.flags):
+				why = HigherAmount
+			case cb.Doc.Published > ca.Doc.Published:
+				loser, winner, why = a, b, NewerDocument
+			case ca.Doc.Published > cb.Doc.Published:
+				why = NewerDocument
 			}
 			loser.dropped = true
 			d := &ev.decisions[loser.clause]
 			d.Amount = money.Interval{Min: d.Amount.Min - loser.amount.Min, Max: d.Amount.Max - loser.amount.Max, Open: d.Amount.Open}
 			d.Events--
 			if d.Events == 0 {
-				d.Outcome, d.ExcludedBy, d.Amount, d.Unspecified = Excluded, winner.clause, money.Interval{}, false
+				d.Outcome, d.ExcludedBy, d.Amount, d.Unspecified, d.Why = Excluded, winner.clause, money.Interval{}, false, why
 			}
 		}
 	}
@@ -306,8 +363,13 @@ func stacks(c *Clause, other int) bool {
 	return false
 }
 
-// better reports whether amount a beats b: the higher maximum, then minimum.
-func better(a, b money.Interval) bool {
+// better reports whether amount a beats b: a stated amount beats an
+// unspecified one, then the higher maximum, then the higher minimum.
+func better(a money.Interval, af amtFlags, b money.Interval, bf amtFlags) bool {
+	au, bu := af&fUnspecified != 0, bf&fUnspecified != 0
+	if au != bu {
+		return !au
+	}
 	if a.Open != b.Open {
 		return a.Open
 	}

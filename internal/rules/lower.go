@@ -130,6 +130,17 @@ var lists = func() map[string]*listInfo {
 	return out
 }()
 
+// listField is the index path of a facts list field in facts.Facts.
+func listField(name string) []int {
+	ft := reflect.TypeOf(facts.Facts{})
+	for i := range ft.NumField() {
+		if ft.Field(i).Tag.Get("cel") == name {
+			return []int{i}
+		}
+	}
+	panic("no facts list " + name)
+}
+
 func (l *listInfo) hdr(s *State) *sliceHdr {
 	return (*sliceHdr)(unsafe.Add(unsafe.Pointer(s.F), l.off))
 }

@@ -10,6 +10,7 @@ import (
 
 	"kechuang/internal/facts"
 	"kechuang/internal/money"
+	"kechuang/internal/policy"
 )
 
 func unsafePtr(li *listInfo, s *State, i int) unsafe.Pointer {
@@ -18,21 +19,99 @@ func unsafePtr(li *listInfo, s *State, i int) unsafe.Pointer {
 
 // nearMisses finds, for a clause that does not pay, each single numeric fact
 // whose smallest change would make it pay, and checks the change by
-// re-evaluating the clause on the changed facts.
+// re-evaluating the clause on the changed facts. For a clause over a list it
+// looks at the items of the relevant kind in the window.
 func (ev *Evaluator) nearMisses(c *Clause) []NearMiss {
+	s := &ev.st
+	pays := func(tmp *Evaluator, g *facts.Facts) bool {
+		return tmp.Decide(g, ev.at, s.FY)[c.Index].Outcome == Entitled
+	}
 	var out []NearMiss
-	for _, cj := range c.conjuncts {
-		cmp := cj.cmp
-		if cmp == nil || cmp.ref.acc.base == bElem || cj.v.b(&ev.st) != triF {
+	try := func(item int) {
+		for _, cj := range c.conjuncts {
+			if cmp := cj.cmp; cmp != nil && cj.v.b(s) == triF {
+				if nm, ok := ev.tryChange(cmp.ref, item, target(cmp, cmp.op), pays); ok {
+					out = append(out, nm)
+				}
+			}
+		}
+		if a := c.amount; a.src.Kind == "brackets" && len(a.refs) == 1 && a.ofZh == facts.Label(a.refs[0].Path) {
+			if x, st := a.of.i(s); st == triT && bracketOf(a.src, money.Fen(x)) < 0 {
+				if b, ok := nextBound(a.src, money.Fen(x)); ok {
+					if nm, ok := ev.tryChange(a.refs[0], item, want{isInt: true, k: int64(b), op: "_>=_"}, pays); ok {
+						out = append(out, nm)
+					}
+				}
+			}
+		}
+	}
+	if c.list == nil {
+		try(-1)
+		return out
+	}
+	for i := range c.list.Len(s) {
+		if !ev.inWindow(c, i) {
 			continue
 		}
-		if nm, ok := ev.tryChange(cmp, false, func(tmp *Evaluator, g *facts.Facts) bool {
-			return tmp.Decide(g, ev.at, ev.st.FY)[c.Index].Outcome == Entitled
-		}); ok {
-			out = append(out, nm)
+		s.idx[0] = i
+		if len(c.conjuncts) > 0 && c.conjuncts[0].req != nil && c.conjuncts[0].v.b(s) == triF {
+			continue // an item of another kind
+		}
+		try(i)
+		if len(out) >= 3 {
+			break
 		}
 	}
 	return out
+}
+
+// upgrades finds, for an entitled clause paid by a bracket table, how much
+// more of the fact would reach the next, higher tier.
+func (ev *Evaluator) upgrades(c *Clause) []NearMiss {
+	s := &ev.st
+	a := c.amount
+	if c.list != nil || a.src.Kind != "brackets" || len(a.refs) != 1 || a.ofZh != facts.Label(a.refs[0].Path) {
+		return nil
+	}
+	x, st := a.of.i(s)
+	if st != triT {
+		return nil
+	}
+	cur := bracketOf(a.src, money.Fen(x))
+	b, ok := nextBound(a.src, money.Fen(x))
+	if !ok || cur < 0 {
+		return nil
+	}
+	nt := bracketOf(a.src, b)
+	if nt < 0 || !better(a.src.Tiers[nt].Amount, 0, a.src.Tiers[cur].Amount, 0) {
+		return nil
+	}
+	nm, ok := ev.tryChange(a.refs[0], -1, want{isInt: true, k: int64(b), op: "_>=_"}, func(*Evaluator, *facts.Facts) bool { return true })
+	if !ok {
+		return nil
+	}
+	nm.Text += "，可进入更高档（" + a.src.Tiers[nt].Amount.String() + "）"
+	return []NearMiss{nm}
+}
+
+// nextBound is the smallest value above x at which a tier starts.
+func nextBound(p *policy.Amount, x money.Fen) (money.Fen, bool) {
+	var best money.Fen
+	found := false
+	here := bracketOf(p, x)
+	for _, t := range p.Tiers {
+		for _, bp := range []*money.Fen{t.From, t.To} {
+			if bp == nil {
+				continue
+			}
+			for _, v := range []money.Fen{*bp, *bp + 1} {
+				if v > x && bracketOf(p, v) >= 0 && bracketOf(p, v) != here && (!found || v < best) {
+					best, found = v, true
+				}
+			}
+		}
+	}
+	return best, found
 }
 
 // gateNearMisses finds the smallest change that lifts a gate.
@@ -43,7 +122,11 @@ func (ev *Evaluator) gateNearMisses(g *Gate) []NearMiss {
 		if cmp == nil || cmp.ref.acc.base == bElem || cj.v.b(&ev.st) != triT {
 			continue
 		}
-		if nm, ok := ev.tryChange(cmp, true, func(tmp *Evaluator, f *facts.Facts) bool {
+		op := map[string]string{"_<_": "_>=_", "_<=_": "_>_", "_>_": "_<=_", "_>=_": "_<_"}[cmp.op]
+		if op == "" {
+			continue
+		}
+		if nm, ok := ev.tryChange(cmp.ref, -1, target(cmp, op), func(tmp *Evaluator, f *facts.Facts) bool {
 			tmp.setup(f, ev.st.FY)
 			return tmp.gate(g) == triF
 		}); ok {
@@ -53,31 +136,37 @@ func (ev *Evaluator) gateNearMisses(g *Gate) []NearMiss {
 	return out
 }
 
-// tryChange computes the value that flips cmp (to true, or to false when
-// negate is set), applies it to a copy of the facts and keeps it if works
-// says the change has the wanted effect.
-func (ev *Evaluator) tryChange(cmp *comparison, negate bool, works func(*Evaluator, *facts.Facts) bool) (NearMiss, bool) {
+// want is the value a fact must take: op against k (or kd for doubles).
+type want struct {
+	op    string
+	isInt bool
+	k     int64
+	kd    float64
+}
+
+func target(cmp *comparison, op string) want {
+	return want{op: op, isInt: cmp.isInt, k: cmp.k, kd: cmp.kd}
+}
+
+// tryChange sets the fact ref (of item, when it is an item field) to the
+// nearest value satisfying w in a copy of the facts, and keeps the change if
+// works says it has the wanted effect.
+func (ev *Evaluator) tryChange(ref Ref, item int, w want, works func(*Evaluator, *facts.Facts) bool) (NearMiss, bool) {
 	s := &ev.st
-	if !cmp.ref.Known(s) {
+	if !ref.Known(s) {
 		return NearMiss{}, false
-	}
-	op := cmp.op
-	if negate {
-		op = map[string]string{"_<_": "_>=_", "_<=_": "_>_", "_>_": "_<=_", "_>=_": "_<_"}[op]
-		if op == "" {
-			return NearMiss{}, false
-		}
 	}
 	g := *s.F
 	g.Annual = slices.Clone(s.F.Annual)
 	var target reflect.Value
 	var annual *facts.Annual
-	switch cmp.ref.acc.base {
+	label := facts.Label(ref.Path)
+	switch ref.acc.base {
 	case bSubject:
 		target = reflect.ValueOf(&g.Subject).Elem()
 	case bCur, bLast:
 		y := s.FY
-		if cmp.ref.acc.base == bLast {
+		if ref.acc.base == bLast {
 			y--
 		}
 		annual = g.AnnualOf(y)
@@ -86,16 +175,24 @@ func (ev *Evaluator) tryChange(cmp *comparison, negate bool, works func(*Evaluat
 		}
 		target = reflect.ValueOf(annual).Elem()
 	default:
-		return NearMiss{}, false
+		if item < 0 || ref.acc.slot != 0 {
+			return NearMiss{}, false
+		}
+		lf := reflect.ValueOf(&g).Elem().FieldByIndex(listField(ref.acc.list.name))
+		cp := reflect.MakeSlice(lf.Type(), lf.Len(), lf.Len())
+		reflect.Copy(cp, lf)
+		lf.Set(cp)
+		target = cp.Index(item)
+		label = ev.itemLabel(ref.acc.list, item) + "的" + label
 	}
-	field := target.FieldByIndex(cmp.ref.acc.field.Index)
-	name := fieldName(cmp.ref)
-	t := refType(cmp.ref)
-	nm := NearMiss{Fact: cmp.ref.Path}
+	field := target.FieldByIndex(ref.acc.field.Index)
+	name := fieldName(ref)
+	t := refType(ref)
+	nm := NearMiss{Fact: ref.Path}
 	switch {
-	case cmp.isInt && field.Kind() == reflect.Int64:
+	case w.isInt && field.Kind() == reflect.Int64:
 		cur := field.Int()
-		need := map[string]int64{"_>=_": cmp.k, "_>_": cmp.k + 1, "_<=_": cmp.k, "_<_": cmp.k - 1, "_==_": cmp.k}[op]
+		need := map[string]int64{"_>=_": w.k, "_>_": w.k + 1, "_<=_": w.k, "_<_": w.k - 1, "_==_": w.k}[w.op]
 		if need < 0 {
 			return NearMiss{}, false
 		}
@@ -106,9 +203,9 @@ func (ev *Evaluator) tryChange(cmp *comparison, negate bool, works func(*Evaluat
 			diff = -diff
 		}
 		nm.Gap = facts.Format(t, name, diff)
-		nm.Text = fmt.Sprintf("%s %s → 需%s %s，差%s", facts.Label(cmp.ref.Path), nm.Current, opZh(op), facts.Format(t, name, cmp.k), nm.Gap)
+		nm.Text = fmt.Sprintf("%s %s → 需%s%s，差%s", label, nm.Current, opZh(w.op), facts.Format(t, name, w.k), nm.Gap)
 	case name == "rd_intensity" && annual != nil:
-		rd, ok := rdFor(annual.Revenue, cmp.kd, op)
+		rd, ok := rdFor(annual.Revenue, w.kd, w.op)
 		if !ok {
 			return NearMiss{}, false
 		}
@@ -116,14 +213,14 @@ func (ev *Evaluator) tryChange(cmp *comparison, negate bool, works func(*Evaluat
 		annual.RDExpense = rd
 		annual.RDIntensity = float64(rd) / float64(annual.Revenue)
 		nm.Current = fmt.Sprintf("%.2f%%", s.F.AnnualOf(annual.Year).RDIntensity*100)
-		nm.Needed = fmt.Sprintf("%s%.2f%%", opZh(op), cmp.kd*100)
+		nm.Needed = fmt.Sprintf("%s%.2f%%", opZh(w.op), w.kd*100)
 		diff := rd - cur
 		verb := "再投入研发费用"
 		if diff < 0 {
 			verb, diff = "研发费用需减少", -diff
 		}
 		nm.Gap = money.Fen(diff).String()
-		nm.Text = fmt.Sprintf("%s %s → 需%s：%s%s（营业收入%s，研发费用由%s增至%s）", facts.Label(cmp.ref.Path), nm.Current, nm.Needed, verb, nm.Gap,
+		nm.Text = fmt.Sprintf("%s %s → 需%s：%s%s（营业收入%s，研发费用由%s增至%s）", label, nm.Current, nm.Needed, verb, nm.Gap,
 			money.Fen(annual.Revenue), money.Fen(cur), money.Fen(rd))
 	default:
 		return NearMiss{}, false

@@ -239,7 +239,7 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 		}
 		verb := "可享受"
 		if c.Kind == "limit" {
-			verb = "上限为"
+			verb = "核定限额"
 		}
 		amt := "金额未定（文件未规定具体数额：“" + c.unspecifiedWords() + "”，由主管部门确定）"
 		if r.Amount != nil {
@@ -248,6 +248,18 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 		r.Explanation = fmt.Sprintf("%s %s。%s。%s。计算：%s。", verb, amt, cite, joinOr(r.Reasons, "条件均满足"), strings.Join(hows, "；"))
 		if c.Kind == "payment" {
 			r.Explanation += fmt.Sprintf("由%s%s。", c.Payer, budgetPhrase(c.Clause, r.BudgetYear))
+		}
+		r.NearMisses = ev.upgrades(c)
+		for _, nm := range r.NearMisses {
+			r.Explanation += "提示：" + nm.Text + "。"
+		}
+		if d.Partial {
+			r.Missing = ev.missing(c, s.F)
+			var ls []string
+			for _, m := range r.Missing {
+				ls = append(ls, missingZh(m, s.FY))
+			}
+			r.Explanation += "另有事项需补充信息后才能判断：" + strings.Join(ls, "、") + "。"
 		}
 	case NotEntitled:
 		r.Reasons = ev.failed(c)
@@ -274,7 +286,12 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 	case Excluded:
 		o := ev.eng.Clauses[d.ExcludedBy]
 		r.ExcludedBy = o.ID
-		r.Explanation = fmt.Sprintf("不重复享受：同一事项已按「%s」（%s）享受，金额较高者优先。%s。", o.Title, o.ID, cite)
+		why := map[Tiebreak]string{
+			HigherAmount:  "同一事项只享受一次，金额较高者优先",
+			NewerDocument: "同一事项只享受一次，两项金额相同或均未定，按较新的文件执行",
+			EarlierClause: "同一事项只享受一次，两项金额相同或均未定，按条款顺序执行",
+		}[d.Why]
+		r.Explanation = fmt.Sprintf("不重复享受：同一事项已按%s「%s」（%s）享受（%s）。%s。", docName(o.Doc), o.Title, o.ID, why, cite)
 	case Failed:
 		r.Explanation = "无法计算：条件求值出错（如除以零），请检查事实数据。" + cite + "。"
 	}
@@ -395,14 +412,12 @@ func (ev *Evaluator) describe(cj conjunct, holds bool) string {
 		vals = append(vals, fmt.Sprintf("%s为%s", facts.Label(r.Path), facts.Format(refType(r), fieldName(r), r.Value(s))))
 	}
 	switch {
-	case holds && len(vals) > 0 && len(vals) == len(cj.refs):
-		return strings.Join(vals, "，")
 	case holds:
-		return "满足条件 " + cj.text
+		return cj.zh
 	case len(vals) > 0:
-		return strings.Join(vals, "，") + "，不满足条件 " + cj.text
+		return "不满足：" + cj.zh + "（" + strings.Join(vals, "，") + "）"
 	}
-	return "不满足条件 " + cj.text
+	return "不满足：" + cj.zh
 }
 
 func (ev *Evaluator) passed(c *Clause) []string {
@@ -543,8 +558,8 @@ func (ev *Evaluator) amountText(a *amount) string {
 	s := &ev.st
 	p := a.src
 	ofText := func() string {
-		if len(a.refs) > 0 && p.Of.Src == a.refs[0].Path {
-			return facts.Label(a.refs[0].Path)
+		if a.ofZh != "" {
+			return a.ofZh
 		}
 		return p.Of.Src
 	}
