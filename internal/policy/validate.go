@@ -291,11 +291,17 @@ func (c *Clause) InForceDuring(y int) bool {
 // Covers reports whether a GB/T 2260 jurisdiction code covers region: 620600
 // covers 6206xx, 370000 covers 37xxxx, 130407 covers only itself.
 func Covers(jurisdiction, region string) bool {
+	return strings.HasPrefix(region, RegionPrefix(jurisdiction))
+}
+
+// RegionPrefix is the prefix of the region codes a jurisdiction covers:
+// 620600 → "6206", 370000 → "37", 130407 → "130407".
+func RegionPrefix(jurisdiction string) string {
 	p := strings.TrimRight(jurisdiction, "0")
 	if len(p)%2 == 1 {
 		p += "0"
 	}
-	return strings.HasPrefix(region, p)
+	return p
 }
 
 // Year returns the year of d.

@@ -39,7 +39,9 @@ type Clause struct {
 	ref cel.Program // reference interpreter for the condition
 	src string
 
-	validFrom, validTo string // "YYYY-MM-DD"; validTo empty: no end
+	validFrom, validTo string      // "YYYY-MM-DD"; validTo empty: no end
+	fromDate, toDate   policy.Date // the same as dates
+	region             string      // GB/T 2260 prefix of the subjects covered
 }
 
 type conjunct struct {
@@ -107,6 +109,8 @@ func Compile(files []*policy.File) (*Engine, error) {
 			c := &Clause{Clause: pc, Index: len(e.Clauses)}
 			from, to := pc.Validity()
 			c.validFrom, c.validTo = from.String(), to.String()
+			c.fromDate, c.toDate = from, to
+			c.region = policy.RegionPrefix(f.Document.Jurisdiction)
 			if pc.ForEach != "" {
 				c.list = lists[pc.ForEach]
 			}

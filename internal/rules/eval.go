@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 
 	"kechuang/internal/facts"
@@ -93,7 +94,8 @@ func (e *Engine) NewEvaluator() *Evaluator {
 // validity one by one), the document covers the subject's region, and the
 // subject is one of the beneficiary kinds.
 func applicable(c *Clause, f *facts.Facts, fy int64) bool {
-	if !c.InForceDuring(int(fy)) || !policy.Covers(c.Doc.Jurisdiction, f.Subject.Region) {
+	if c.fromDate > policy.Date(fy*10000+1231) || (c.toDate != 0 && c.toDate < policy.Date(fy*10000+101)) ||
+		!strings.HasPrefix(f.Subject.Region, c.region) {
 		return false
 	}
 	for _, b := range c.Beneficiary {
@@ -139,7 +141,7 @@ func (ev *Evaluator) gate(g *Gate) tri {
 // happens under it).
 func (ev *Evaluator) inWindow(c *Clause, i int) bool {
 	p := unsafe.Add(c.list.hdr(&ev.st).data, uintptr(i)*c.list.size)
-	date := *(*string)(unsafe.Add(p, dateOffset[c.list.name]))
+	date := *(*string)(unsafe.Add(p, c.list.dateOff))
 	if ev.atStr != "" && date > ev.atStr {
 		return false // not yet happened at the evaluation date
 	}
@@ -153,7 +155,7 @@ func (ev *Evaluator) inWindow(c *Clause, i int) bool {
 		}
 		return c.validTo == "" || date <= c.validTo
 	}
-	y := *(*int64)(unsafe.Add(p, yearOffset[c.list.name]))
+	y := *(*int64)(unsafe.Add(p, c.list.yearOff))
 	if c.Window == "previous" {
 		return y == ev.st.FY-1
 	}
@@ -161,25 +163,6 @@ func (ev *Evaluator) inWindow(c *Clause, i int) bool {
 }
 
 var (
-	yearOffset = func() map[string]uintptr {
-		m := map[string]uintptr{}
-		for name, li := range lists {
-			f, _ := fieldByCEL(li.elem, "year")
-			m[name] = f.Offset
-		}
-		return m
-	}()
-	dateOffset = func() map[string]uintptr {
-		m := map[string]uintptr{}
-		for name, li := range lists {
-			f, ok := fieldByCEL(li.elem, "date")
-			if !ok {
-				f, _ = fieldByCEL(li.elem, "from")
-			}
-			m[name] = f.Offset
-		}
-		return m
-	}()
 	apptTo = func() uintptr { f, _ := fieldByCEL(lists["appointments"].elem, "to"); return f.Offset }()
 )
 

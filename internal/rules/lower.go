@@ -99,6 +99,8 @@ type listInfo struct {
 	off      uintptr // offset of the slice in facts.Facts
 	size     uintptr // element size
 	knownOff uintptr // offset of the element's Known mask
+	yearOff  uintptr // offset of the element's (derived) year
+	dateOff  uintptr // offset of its date ("from" for appointments)
 }
 
 type access struct {
@@ -123,7 +125,12 @@ var lists = func() map[string]*listInfo {
 			f := ft.Field(i)
 			if f.Tag.Get("cel") == l.name {
 				k, _ := l.elem.FieldByName("Known")
-				out[l.name] = &listInfo{name: l.name, elem: l.elem, off: f.Offset, size: l.elem.Size(), knownOff: k.Offset}
+				y, _ := fieldByCEL(l.elem, "year")
+				d, ok := fieldByCEL(l.elem, "date")
+				if !ok {
+					d, _ = fieldByCEL(l.elem, "from")
+				}
+				out[l.name] = &listInfo{name: l.name, elem: l.elem, off: f.Offset, size: l.elem.Size(), knownOff: k.Offset, yearOff: y.Offset, dateOff: d.Offset}
 			}
 		}
 	}
