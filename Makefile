@@ -31,8 +31,8 @@ coverage:
 
 ## fuzz: run each fuzz target for FUZZTIME (CI runs this bounded)
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/facts
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/policy
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./internal/facts
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./internal/policy
 
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:
