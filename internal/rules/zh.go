@@ -44,6 +44,9 @@ func (r *zhRenderer) field(e ast.Expr) (reflect.Type, string, string, bool) {
 		t = reflect.TypeOf(facts.Annual{})
 	case "item":
 		t = r.item
+		if len(r.scopes) > 0 { // inside exists()/all(): tell the event apart from the items looped over
+			label = "本事项" + label
+		}
 	default:
 		t = r.scopes[root]
 		label = facts.Label("x." + name)
