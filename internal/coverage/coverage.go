@@ -29,13 +29,15 @@ func (s Sentence) Accounted() bool { return len(s.Clauses) > 0 || s.Reason != ""
 // Detection works on folded (simplified) text.
 var (
 	amountRE    = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(元|万|亿|%|倍)`)
-	thresholdRE = regexp.MustCompile(`(不低于|不超过|不少于|不高于|超过|低于|高于|不足|少于|不满)\s*[0-9]`)
+	countRE     = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(家|项|名|人|件|个|户|场|所|条|批|种|次|座|人年)`)
+	thresholdRE = regexp.MustCompile(`(不低于|不超过|不少于|不高于|超过|低于|高于|不足|少于|不满|达到|突破)\s*[0-9]`)
 	moneyRE     = regexp.MustCompile(`补助|奖励|奖补|资金支持|贴息|补贴|扶持资金|经费|资助|培育资金|配套`)
 )
 
-// Flagged reports whether a (folded) sentence names money or a threshold.
+// Flagged reports whether a (folded) sentence names money, a rate, a count
+// with its unit (a target such as “1300家以上”) or a threshold.
 func Flagged(folded string) bool {
-	return amountRE.MatchString(folded) || thresholdRE.MatchString(folded) || moneyRE.MatchString(folded)
+	return amountRE.MatchString(folded) || countRE.MatchString(folded) || thresholdRE.MatchString(folded) || moneyRE.MatchString(folded)
 }
 
 type span struct{ from, to int } // rune offsets in folded text
