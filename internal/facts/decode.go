@@ -362,8 +362,8 @@ func bitOf(t reflect.Type, name string) Mask {
 	return 0
 }
 
-// KnownBit returns the Known bit of the Subject or Annual field with the
-// given CEL name (rd_intensity included), or 0 if the field is always known.
+// KnownBit returns the Known bit of the field with the given CEL name
+// (derived fields such as rd_intensity included) of the named struct.
 func KnownBit(structName, celName string) Mask {
 	var t reflect.Type
 	switch structName {
@@ -371,6 +371,8 @@ func KnownBit(structName, celName string) Mask {
 		t = reflect.TypeOf(Subject{})
 	case "Annual":
 		t = reflect.TypeOf(Annual{})
+	case "Project":
+		t = reflect.TypeOf(Project{})
 	default:
 		return 0
 	}
@@ -385,46 +387,38 @@ func KnownBit(structName, celName string) Mask {
 
 var rdIntensityBit = KnownBit("Annual", "rd_intensity")
 
-// derived marks derived fields known: they are computed, never given.
-func derived(k *Mask, t reflect.Type, names ...string) {
-	for _, n := range names {
-		for i := range t.NumField() {
-			if t.Field(i).Tag.Get("cel") == n {
-				*k |= 1 << uint(i)
-			}
-		}
-	}
-}
-
-// derive fills derived fields: item years and R&D intensity.
+// derive fills derived fields: each event's year (from its date, or from
+// the start of an appointment) and R&D intensity. Derived fields are marked
+// known: they are computed, never given.
 func derive(f *Facts) {
-	for i := range f.Recognitions {
-		derived(&f.Recognitions[i].Known, reflect.TypeOf(Recognition{}), "year")
-	}
-	for i := range f.Awards {
-		derived(&f.Awards[i].Known, reflect.TypeOf(Award{}), "year")
-	}
-	for i := range f.IP {
-		derived(&f.IP[i].Known, reflect.TypeOf(IPItem{}), "year")
-	}
-	for i := range f.Contests {
-		derived(&f.Contests[i].Known, reflect.TypeOf(Contest{}), "year")
-	}
-	for i := range f.Agreements {
-		derived(&f.Agreements[i].Known, reflect.TypeOf(Agreement{}), "year")
-	}
-	for i := range f.Projects {
-		p := &f.Projects[i]
-		derived(&p.Known, reflect.TypeOf(Project{}), "year")
-		if p.Known.Has(bitOf(reflect.TypeOf(Project{}), "funds")) {
-			derived(&p.Known, reflect.TypeOf(Project{}), "funds_fy")
+	v := reflect.ValueOf(f).Elem()
+	for i := range v.NumField() {
+		list := v.Field(i)
+		if list.Kind() != reflect.Slice || list.Type().Elem() == reflect.TypeOf(Annual{}) {
+			continue
+		}
+		et := list.Type().Elem()
+		yearField, ok := et.FieldByName("Year")
+		if !ok {
+			continue
+		}
+		dateField, ok := et.FieldByName("Date")
+		if !ok {
+			dateField, _ = et.FieldByName("From")
+		}
+		yearBit := Mask(1) << uint(yearField.Index[0])
+		for j := range list.Len() {
+			e := list.Index(j)
+			e.FieldByIndex(yearField.Index).SetInt(yearOf(e.FieldByIndex(dateField.Index).String()))
+			k := e.FieldByName("Known")
+			k.SetUint(k.Uint() | uint64(yearBit))
 		}
 	}
-	for i := range f.Appointments {
-		derived(&f.Appointments[i].Known, reflect.TypeOf(Appointment{}), "year")
-	}
-	for i := range f.Pools {
-		derived(&f.Pools[i].Known, reflect.TypeOf(PoolEntry{}), "year")
+	funds, fundsFY := bitOf(reflect.TypeOf(Project{}), "funds"), KnownBit("Project", "funds_fy")
+	for i := range f.Projects {
+		if p := &f.Projects[i]; p.Known.Has(funds) {
+			p.Known |= fundsFY
+		}
 	}
 	rev, rd := bitOf(reflect.TypeOf(Annual{}), "revenue"), bitOf(reflect.TypeOf(Annual{}), "rd_expense")
 	for i := range f.Annual {
@@ -436,30 +430,6 @@ func derive(f *Facts) {
 			}
 			a.Known |= rdIntensityBit
 		}
-	}
-	for i := range f.Recognitions {
-		f.Recognitions[i].Year = yearOf(f.Recognitions[i].Date)
-	}
-	for i := range f.Awards {
-		f.Awards[i].Year = yearOf(f.Awards[i].Date)
-	}
-	for i := range f.IP {
-		f.IP[i].Year = yearOf(f.IP[i].Date)
-	}
-	for i := range f.Contests {
-		f.Contests[i].Year = yearOf(f.Contests[i].Date)
-	}
-	for i := range f.Agreements {
-		f.Agreements[i].Year = yearOf(f.Agreements[i].Date)
-	}
-	for i := range f.Projects {
-		f.Projects[i].Year = yearOf(f.Projects[i].Date)
-	}
-	for i := range f.Appointments {
-		f.Appointments[i].Year = yearOf(f.Appointments[i].From)
-	}
-	for i := range f.Pools {
-		f.Pools[i].Year = yearOf(f.Pools[i].Date)
 	}
 }
 
