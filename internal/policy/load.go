@@ -188,7 +188,7 @@ func (r *reader) document(n *yaml.Node) Document {
 		Published:        r.date(m["published"], "published"),
 		ValidFrom:        r.date(m["valid_from"], "valid_from"),
 		ValidTo:          r.date(m["valid_to"], "valid_to"),
-		ValidityNote:     r.str(m["validity_note"], "validity_note"),
+		ValidityNote:     r.prose(m["validity_note"], "validity_note"),
 		Source:           r.str(m["source"], "source"),
 		Pos:              r.pos(n),
 	}
@@ -266,7 +266,7 @@ func (r *reader) clause(n *yaml.Node) *Clause {
 		StacksWith:  r.strList(m["stacks_with"], "stacks_with"),
 		ValidFrom:   r.date(m["valid_from"], "valid_from"),
 		ValidTo:     r.date(m["valid_to"], "valid_to"),
-		Notes:       r.str(m["notes"], "notes"),
+		Notes:       r.prose(m["notes"], "notes"),
 		Pos:         r.pos(n),
 	}
 	if c.Kind == "" {
@@ -326,7 +326,7 @@ func (r *reader) clause(n *yaml.Node) *Clause {
 
 func (r *reader) annotation(n *yaml.Node) *Annotation {
 	m := r.mapping(n, "coverage annotation", "!quote", "!reason", "note")
-	a := &Annotation{Quote: r.str(m["quote"], "quote"), Reason: r.str(m["reason"], "reason"), Note: r.str(m["note"], "note"), Pos: r.pos(m["quote"])}
+	a := &Annotation{Quote: r.str(m["quote"], "quote"), Reason: r.str(m["reason"], "reason"), Note: r.prose(m["note"], "note"), Pos: r.pos(m["quote"])}
 	if m["reason"] != nil && !slices.Contains([]string{"target", "not_a_rule", "context", "duplicate", "unspecified"}, a.Reason) {
 		r.fail(m["reason"], "reason %q must be target, not_a_rule, context, duplicate or unspecified", a.Reason)
 	}
@@ -420,7 +420,7 @@ func (r *reader) amount(n *yaml.Node) *Amount {
 		}
 		for _, tn := range r.seq(m["ties"], "ties") {
 			tm := r.mapping(tn, "tie", "!at", "!winner", "!note")
-			tie := Tie{At: r.amountValue(tm["at"], "at"), Winner: r.str(tm["winner"], "winner"), Note: r.str(tm["note"], "note")}
+			tie := Tie{At: r.amountValue(tm["at"], "at"), Winner: r.str(tm["winner"], "winner"), Note: r.prose(tm["note"], "note")}
 			if tie.Winner != "upper" && tie.Winner != "lower" {
 				r.fail(tm["winner"], "winner must be upper or lower")
 			}
@@ -428,7 +428,7 @@ func (r *reader) amount(n *yaml.Node) *Amount {
 		}
 		for _, gn := range r.seq(m["gaps"], "gaps") {
 			gm := r.mapping(gn, "gap", "!from", "!to", "!note")
-			a.Gaps = append(a.Gaps, Gap{From: r.amountValue(gm["from"], "from"), To: r.amountValue(gm["to"], "to"), Note: r.str(gm["note"], "note")})
+			a.Gaps = append(a.Gaps, Gap{From: r.amountValue(gm["from"], "from"), To: r.amountValue(gm["to"], "to"), Note: r.prose(gm["note"], "note")})
 		}
 		r.checkBrackets(v, a)
 	case "progressive":

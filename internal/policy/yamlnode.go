@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -107,6 +108,14 @@ func (r *reader) str(n *yaml.Node, what string) string {
 	}
 	return n.Value
 }
+
+// prose reads free text (notes): YAML folding joins wrapped lines with a
+// space, which Chinese does not use, so spaces between CJK text are removed.
+func (r *reader) prose(n *yaml.Node, what string) string {
+	return cjkSpace.ReplaceAllString(strings.TrimSpace(r.str(n, what)), "$1$2")
+}
+
+var cjkSpace = regexp.MustCompile(`([\p{Han}，。；：、（）“”《》！？])\s+([\p{Han}，。；：、（）“”《》！？])`)
 
 func (r *reader) strList(n *yaml.Node, what string) []string {
 	if n == nil {
