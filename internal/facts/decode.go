@@ -103,6 +103,7 @@ type fieldInfo struct {
 	date     bool
 	year     bool
 	region   bool
+	sources  bool // a map keyed by the names of sibling fields
 	enum     string
 }
 
@@ -132,6 +133,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 				fi.year = true
 			case opt == "region":
 				fi.region = true
+			case opt == "sources":
+				fi.sources = true
 			case strings.HasPrefix(opt, "enum="):
 				fi.enum = strings.TrimPrefix(opt, "enum=")
 			}
@@ -169,6 +172,13 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 			}
 			d.value(dst.Field(f.index), val, path+"."+k, f)
 			known |= 1 << uint(f.index)
+			if f.sources {
+				for key := range dst.Field(f.index).Interface().(map[string]string) {
+					if _, ok := byName[key]; !ok || key == f.name || key == "source" {
+						d.fail(path+"."+k+"."+key, "%q is not a field of this record; sources are given per field, e.g. {\"rd_expense\": \"tax\"}", key)
+					}
+				}
+			}
 		}
 		for _, f := range fields {
 			if f.required {
@@ -195,6 +205,19 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 			d.value(s.Index(i), e, fmt.Sprintf("%s[%d]", path, i), fieldInfo{})
 		}
 		dst.Set(s)
+	case reflect.Map:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			d.fail(path, "must be an object, not %s", describe(v))
+			return
+		}
+		m := reflect.MakeMapWithSize(dst.Type(), len(obj))
+		for k, val := range obj {
+			e := reflect.New(dst.Type().Elem()).Elem()
+			d.value(e, val, path+"."+k, fieldInfo{enum: fi.enum})
+			m.SetMapIndex(reflect.ValueOf(k), e)
+		}
+		dst.Set(m)
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {

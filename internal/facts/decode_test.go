@@ -11,7 +11,7 @@ import (
 func TestDecodeValid(t *testing.T) {
 	in := `{"schema": "kechuang.facts/1", "as_of": "2024-12-31",
 	  "subject": {"id": "e1", "kind": "enterprise", "region": "620602", "uscc": "91620602MA7XKL1234", "above_scale": true},
-	  "annual": [{"year": 2023, "revenue": "1000万元", "rd_expense": 80000000, "source": "tax"}],
+	  "annual": [{"year": 2023, "revenue": "1000万元", "rd_expense": 80000000, "source": "tax", "sources": {"rd_internal": "stats"}}],
 	  "recognitions": [{"id": "r1", "kind": "high_tech_enterprise", "level": "national", "event": "new", "date": "2024-11-20"}],
 	  "projects": [{"id": "p1", "kind": "challenge", "level": "city", "date": "2024-03-01", "funds": [{"year": 2024, "amount": "300万元"}]}]}`
 	// Fix the check character so the example is valid.
@@ -30,6 +30,9 @@ func TestDecodeValid(t *testing.T) {
 	}
 	if !a.Known.Has(KnownBit("Annual", "rd_intensity")) || a.Known.Has(KnownBit("Annual", "sales")) {
 		t.Errorf("known mask %b wrong", a.Known)
+	}
+	if a.SourceOf("rd_internal") != "stats" || a.SourceOf("revenue") != "tax" {
+		t.Errorf("sources: rd_internal from %q, revenue from %q", a.SourceOf("rd_internal"), a.SourceOf("revenue"))
 	}
 	if f.Recognitions[0].Year != 2024 {
 		t.Errorf("recognition year %d", f.Recognitions[0].Year)
@@ -58,6 +61,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad date", `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "ip": [{"id": "i", "kind": "invention_patent", "date": "2024/01/01"}]}`, "$.ip[0].date", "YYYY-MM-DD"},
 		{"bad uscc", `{"subject": {"id": "a", "kind": "enterprise", "region": "620602", "uscc": "91620602MA7XKL1230"}}`, "$.subject.uscc", ""},
 		{"negative", `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2023, "revenue": -5}]}`, "$.annual[0].revenue", "negative"},
+		{"sources key", `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2023, "sources": {"revenu": "tax"}}]}`, "$.annual[0].sources.revenu", "not a field"},
+		{"sources value", `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2023, "sources": {"revenue": "rumour"}}]}`, "$.annual[0].sources.revenue", "not a known value"},
 		{"schema", `{"schema": "kechuang.facts/9", "subject": {"id": "a", "kind": "enterprise", "region": "620602"}}`, "$.schema", "not supported"},
 	}
 	for _, tt := range tests {

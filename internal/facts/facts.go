@@ -50,6 +50,10 @@ type Subject struct {
 type Annual struct {
 	Year   int64  `json:"year" cel:"year" kc:"required,year"`
 	Source string `json:"source" cel:"source" kc:"enum=source"`
+	// Sources overrides Source per field, e.g. {"rd_expense": "tax",
+	// "rd_internal": "stats"}: one year's figures often come from several
+	// authorities, each with its own caliber (口径).
+	Sources map[string]string `json:"sources" cel:"-" kc:"enum=source,sources"`
 
 	Revenue          int64 `json:"revenue" cel:"revenue" kc:"money"`                       // 营业收入
 	Sales            int64 `json:"sales" cel:"sales" kc:"money"`                           // 销售收入
@@ -65,6 +69,14 @@ type Annual struct {
 	RDIntensity float64 `json:"-" cel:"rd_intensity"`
 
 	Known Mask `json:"-" cel:"-"`
+}
+
+// SourceOf returns where the field (JSON name) of this record came from.
+func (a *Annual) SourceOf(field string) string {
+	if s, ok := a.Sources[field]; ok {
+		return s
+	}
+	return a.Source
 }
 
 // Recognition is one 认定/备案/入选 event: a status, a platform, a base, an
@@ -93,6 +105,7 @@ type Award struct {
 	Level    string `json:"level" cel:"level" kc:"required,enum=level"`
 	Category string `json:"category" cel:"category"` // e.g. natural_science, invention, progress
 	Grade    int64  `json:"grade" cel:"grade"`       // 1 一等奖, 2 二等奖, 3 三等奖; 0 none
+	Rank     int64  `json:"rank" cel:"rank"`         // 完成单位/完成人排名 (1 = first); 0 unknown
 	Amount   int64  `json:"amount" cel:"amount" kc:"money"`
 	Role     string `json:"role" cel:"role" kc:"enum=role"`
 	Date     string `json:"date" cel:"date" kc:"required,date"`

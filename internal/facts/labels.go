@@ -20,7 +20,7 @@ var labels = map[string]string{
 	"rd_intensity": "研发投入强度（研发费用/营业收入）", "year": "年度", "source": "来源",
 
 	"kind": "类别", "level": "级别", "event": "认定类型", "date": "日期", "valid_until": "有效期至", "of": "升级前平台",
-	"category": "细分类别", "grade": "等级", "amount": "金额", "role": "承担方式", "name": "名称", "result": "结果",
+	"category": "细分类别", "grade": "等级", "rank": "排名", "amount": "金额", "role": "承担方式", "name": "名称", "result": "结果",
 	"partner": "合作方", "active": "是否已开展合作", "results": "项目开发成果数", "total": "科技投入总额",
 	"granted": "争取项目资金额度", "equipment": "设备费", "direct": "直接费用", "interest": "贷款利息",
 	"funds_fy": "当年度实际到位资金", "person": "人员", "from": "起始日期", "to": "截止日期", "pool": "培育库", "id": "编号",

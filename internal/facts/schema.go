@@ -66,6 +66,8 @@ func writeStruct(w io.Writer, title string, t reflect.Type) {
 			typ = "money (fen)"
 		case strings.Contains(kc, "date"):
 			typ = "date"
+		case f.Type.Kind() == reflect.Map:
+			typ = "object: field → source"
 		case f.Type.Kind() == reflect.Slice:
 			typ = "list of " + f.Type.Elem().Name()
 		case f.Type.Kind() == reflect.Struct:
@@ -83,6 +85,9 @@ func writeStruct(w io.Writer, title string, t reflect.Type) {
 			if e, ok := strings.CutPrefix(opt, "enum="); ok {
 				notes = append(notes, "one of [`"+e+"`](#"+e+")")
 			}
+		}
+		if strings.Contains(kc, "sources") {
+			notes = append(notes, "per field; overrides `source` (e.g. rd_expense from tax, rd_internal from stats)")
 		}
 		if strings.Contains(kc, "region") {
 			notes = append(notes, "GB/T 2260 code")
