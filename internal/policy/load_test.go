@@ -81,6 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{"two primitives", clauseYAML("    amount: {fixed: 20万元, range: [1万元, 2万元]}\n" + okTests), 16, 13, "exactly one"},
 		{"quote", strings.Replace(clauseYAML("    amount: {fixed: 20万元}\n"+okTests), "给予20万元", "给予30万元", 1), 12, 39, "does not occur"},
 		{"yaml syntax", header + "clauses: [\n", 9, 0, "not valid YAML"},
+		{"ambiguous quote", strings.Replace(clauseYAML("    amount: {fixed: 20万元}\n"+okTests), "对新认定的高新技术企业给予20万元一次性补助}", "万元}", 1), 12, 39, "occurs 4 times"},
 		{"bad date", strings.Replace(clauseYAML("    amount: {fixed: 20万元}\n"+okTests), "2024-12-31", "2024-13-31", 1), 19, 13, "not a date"},
 		{"test facts", strings.Replace(clauseYAML("    amount: {fixed: 20万元}\n"+okTests), "kind: enterprise", "kind: firm", 1), 20, 16, "$.subject.kind"},
 		{"rate without round", clauseYAML("    amount: {rate: {rate: 5%, of: last.revenue}}\n" + okTests), 16, 20, `required key "round"`},

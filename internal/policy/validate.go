@@ -181,14 +181,23 @@ func (r *reader) checkQuotes(f *File) {
 			r.errs = append(r.errs, errs.At(p, "%s %q does not occur in %s: copy it verbatim from the source (繁/简, punctuation width and spaces may differ)%s", what, q, f.Document.Source, nearest(src, fq)))
 		}
 	}
+	// A clause's own quote must point at one place, so the citation can be
+	// highlighted in the source without ambiguity.
+	unique := func(q string, p errs.Pos) {
+		if n := strings.Count(src, hanzi.Fold(q)); n > 1 {
+			r.errs = append(r.errs, errs.At(p, "quote %q occurs %d times in %s: extend it until it identifies one sentence", q, n, f.Document.Source))
+		}
+	}
 	for _, g := range f.Gates {
 		check(g.Citation.Quote, g.Citation.Pos, "quote")
+		unique(g.Citation.Quote, g.Citation.Pos)
 		for _, q := range g.Citation.Also {
 			check(q, g.Citation.Pos, "quote")
 		}
 	}
 	for _, c := range f.Clauses {
 		check(c.Citation.Quote, c.Citation.Pos, "quote")
+		unique(c.Citation.Quote, c.Citation.Pos)
 		for _, q := range c.Citation.Also {
 			check(q, c.Citation.Pos, "also quote")
 		}
