@@ -2,6 +2,7 @@ package rules
 
 import (
 	"os"
+	"reflect"
 	"testing"
 
 	"kechuang/internal/coverage"
@@ -138,50 +139,16 @@ func BenchmarkCELConditions(b *testing.B) {
 				c.ref.Eval(vars)
 				continue
 			}
-			for i := range listLen(f, c.list.name) {
-				vars["item"] = itemAt(f, c.list.name, i)
+			lv := listValue(f, c.list.name)
+			for i := range lv.Len() {
+				vars["item"] = lv.Index(i).Addr().Interface()
 				c.ref.Eval(vars)
 			}
 		}
 	}
 }
 
-func listLen(f *facts.Facts, list string) int {
-	switch list {
-	case "recognitions":
-		return len(f.Recognitions)
-	case "awards":
-		return len(f.Awards)
-	case "ip":
-		return len(f.IP)
-	case "contests":
-		return len(f.Contests)
-	case "agreements":
-		return len(f.Agreements)
-	case "projects":
-		return len(f.Projects)
-	case "appointments":
-		return len(f.Appointments)
-	}
-	return len(f.Pools)
-}
-
-func itemAt(f *facts.Facts, list string, i int) any {
-	switch list {
-	case "recognitions":
-		return &f.Recognitions[i]
-	case "awards":
-		return &f.Awards[i]
-	case "ip":
-		return &f.IP[i]
-	case "contests":
-		return &f.Contests[i]
-	case "agreements":
-		return &f.Agreements[i]
-	case "projects":
-		return &f.Projects[i]
-	case "appointments":
-		return &f.Appointments[i]
-	}
-	return &f.Pools[i]
+// listValue is the facts list named list, for the CEL benchmark's activation.
+func listValue(f *facts.Facts, list string) reflect.Value {
+	return reflect.ValueOf(f).Elem().FieldByIndex(listField(list))
 }
