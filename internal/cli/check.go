@@ -7,10 +7,11 @@ import (
 )
 
 const checkHelp = `
-kechuang check [FILE|DIR]
+kechuang check [FILE|DIR ...]
 
-Loads policy files (default: the bundled library; or a directory of *.yaml, or
-one file), type-checks every CEL condition against the facts schema, checks
+Loads policy files (default: the bundled library; or the given directories of
+*.yaml — a file is checked together with the rest of its directory, because
+its tests describe how its clauses behave within the library), type-checks every CEL condition against the facts schema, checks
 every quote against the source text, checks bracket tables for undeclared
 overlaps and gaps, checks coverage annotations, and runs every clause's and
 gate's tests. Problems are printed as file:line:col: message; the exit code is
@@ -21,8 +22,7 @@ func runCheck(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir := fs.Arg(0)
-	files, err := loadPolicies(e, dir)
+	files, err := loadArgs(e, fs.Args())
 	if err != nil {
 		printErrs(e.stdout, err)
 		return exitError{1}

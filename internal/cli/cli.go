@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -128,7 +129,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // loadPolicies loads the library from dir, or the bundled one when dir is
-// empty. The environment variable KECHUANG_POLICIES overrides the default.
+// empty (the environment variable KECHUANG_POLICIES overrides the default).
+// A policy file is loaded with the rest of its directory: its tests describe
+// how its clauses behave within the library (one event pays once across
+// documents).
 func loadPolicies(e *env, dir string) ([]*policy.File, error) {
 	if dir == "" {
 		dir = e.getenv("KECHUANG_POLICIES")
@@ -145,13 +149,35 @@ func loadPolicies(e *env, dir string) ([]*policy.File, error) {
 		return nil, errs.At(errs.Pos{File: dir}, "cannot read: %v", err)
 	}
 	if !st.IsDir() {
-		f, err := policy.LoadFile(dir)
+		dir = filepath.Dir(dir)
+	}
+	return policy.LoadDir(dir)
+}
+
+// loadArgs loads the libraries holding the given files or directories (the
+// bundled library when there are none), each directory once.
+func loadArgs(e *env, args []string) ([]*policy.File, error) {
+	if len(args) == 0 {
+		return loadPolicies(e, "")
+	}
+	seen := map[string]bool{}
+	var out []*policy.File
+	for _, a := range args {
+		d := a
+		if st, err := os.Stat(a); err == nil && !st.IsDir() {
+			d = filepath.Dir(a)
+		}
+		if seen[filepath.Clean(d)] {
+			continue
+		}
+		seen[filepath.Clean(d)] = true
+		fs, err := loadPolicies(e, a)
 		if err != nil {
 			return nil, err
 		}
-		return []*policy.File{f}, policy.CheckIDs([]*policy.File{f})
+		out = append(out, fs...)
 	}
-	return policy.LoadDir(dir)
+	return out, policy.CheckIDs(out)
 }
 
 func loadEngine(e *env, dir string) (*rules.Engine, error) {

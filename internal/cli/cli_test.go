@@ -157,6 +157,27 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// A long one-line source is cut to the sentences around the quote.
+func TestExplainLongParagraph(t *testing.T) {
+	out, _, err := run(t, "", "explain", "--policies", "../../policies", "ly-rd-input-reward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "原文：") && (len([]rune(line)) > 400 || !strings.Contains(line, "【出台鼓励企业加大研发投入奖励】")) {
+			t.Errorf("原文 line is %d runes or lacks the marked quote: %s", len([]rune(line)), line)
+		}
+	}
+}
+
+// A file is checked with the rest of its directory; several may be given.
+func TestCheckFileInLibrary(t *testing.T) {
+	out, _, err := run(t, "", "check", "../../policies/taian-2022.yaml", "../../policies/linyi-2021.yaml")
+	if err != nil || !strings.Contains(out, " 0 failed") {
+		t.Errorf("check of two files: %v\n%s", err, out)
+	}
+}
+
 func TestUnknownCommand(t *testing.T) {
 	if _, _, err := run(t, "", "frobnicate"); err == nil {
 		t.Error("unknown command succeeded")

@@ -9,7 +9,7 @@ import (
 )
 
 const coverageHelp = `
-kechuang coverage [--json] [--all] [FILE|DIR]
+kechuang coverage [--json] [--all] [DIR ...]
 
 Splits every source document into sentences and lists each sentence that names
 an amount, a rate or a threshold, or promises money (补助, 奖励, 资金支持, 贴息 …),
@@ -25,7 +25,7 @@ func runCoverage(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	files, err := loadPolicies(e, fs.Arg(0))
+	files, err := loadArgs(e, fs.Args())
 	if err != nil {
 		printErrs(e.stdout, err)
 		return exitError{1}

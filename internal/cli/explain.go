@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
@@ -198,6 +199,19 @@ func highlight(src string, quotes []string) string {
 		pe = len(src)
 	} else {
 		pe += marks[0].from
+	}
+	// A long paragraph (some sources are one line) is cut to the sentences
+	// around the first quote.
+	if len([]rune(src[ps:pe])) > 400 {
+		if i := strings.LastIndexAny(src[ps:marks[0].from], "。；;"); i >= 0 {
+			_, n := utf8.DecodeRuneInString(src[ps+i:])
+			ps += i + n
+		}
+		if i := strings.IndexAny(src[marks[0].to:pe], "。；;"); i >= 0 {
+			pe = marks[0].to + i
+			_, n := utf8.DecodeRuneInString(src[pe:])
+			pe += n
+		}
 	}
 	var b strings.Builder
 	pos := ps
