@@ -95,15 +95,6 @@ func Parse(s string) (Fen, error) {
 	return f, nil
 }
 
-// MustParse is Parse for constants in tests and tables; it panics on error.
-func MustParse(s string) Fen {
-	f, err := Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
-
 // String shows an amount the way a bureau would write it: in 亿元 when it is
 // at least 1亿元 and a whole number of 百万元 ("1亿元", "1.5亿元"), in 万元 when it
 // is at least 1万元 and a whole number of 百元 ("20万元", "18.6万元",

@@ -242,11 +242,9 @@ func lower(checked *cel.Ast, src string, item *listInfo) (v value, refs []Ref, e
 }
 
 func (l *lowerer) fail(e ast.Expr, format string, args ...any) {
-	off := 0
-	if loc, ok := l.a.SourceInfo().GetStartLocation(e.ID()), true; ok {
-		off = int(l.a.SourceInfo().ComputeOffset(int32(loc.Line()), int32(loc.Column())))
-	}
-	panic(&compileError{offset: off, msg: fmt.Sprintf(format, args...)})
+	loc := l.a.SourceInfo().GetStartLocation(e.ID())
+	off := int(l.a.SourceInfo().ComputeOffset(int32(loc.Line()), int32(loc.Column())))
+	panic(&compileError{offset: max(off, 0), msg: fmt.Sprintf(format, args...)})
 }
 
 func (l *lowerer) expr(e ast.Expr) value {
