@@ -75,9 +75,10 @@ type Gate struct {
 	*policy.Gate
 	Index   int
 	Doc     *policy.Document
-	blocks  value
-	refs    []Ref
-	region  string
+	blocks    value
+	conjuncts []conjunct // for explanations and near misses
+	refs      []Ref
+	region    string
 	ref     cel.Program
 	clauses map[string]bool
 }
@@ -101,6 +102,9 @@ func Compile(files []*policy.File) (*Engine, error) {
 				l = append(l, err)
 			}
 			g.blocks, g.refs, g.ref = v, refs, prg
+			if err == nil {
+				g.conjuncts = splitConjuncts(pg.Blocks, "")
+			}
 			e.Gates = append(e.Gates, g)
 		}
 	}

@@ -117,7 +117,7 @@ func nextBound(p *policy.Amount, x money.Fen) (money.Fen, bool) {
 // gateNearMisses finds the smallest change that lifts a gate.
 func (ev *Evaluator) gateNearMisses(g *Gate) []NearMiss {
 	var out []NearMiss
-	for _, cj := range splitConjuncts(g.Blocks, "") {
+	for _, cj := range g.conjuncts {
 		cmp := cj.cmp
 		if cmp == nil || cmp.ref.acc.base == bElem || cj.v.b(&ev.st) != triT {
 			continue

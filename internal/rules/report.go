@@ -545,9 +545,8 @@ func missingZh(path string, fy int64) string {
 }
 
 func (ev *Evaluator) gateReasons(g *Gate) []string {
-	conj := splitConjuncts(g.Blocks, "")
 	var out []string
-	for _, cj := range conj {
+	for _, cj := range g.conjuncts {
 		out = append(out, ev.describe(cj, cj.v.b(&ev.st) == triT))
 	}
 	return out
