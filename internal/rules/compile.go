@@ -73,14 +73,14 @@ type comparison struct {
 // Gate is a compiled gate.
 type Gate struct {
 	*policy.Gate
-	Index   int
-	Doc     *policy.Document
+	Index     int
+	Doc       *policy.Document
 	blocks    value
 	conjuncts []conjunct // for explanations and near misses
 	refs      []Ref
 	region    string
-	ref     cel.Program
-	clauses map[string]bool
+	ref       cel.Program
+	clauses   map[string]bool
 }
 
 // Compile type-checks and lowers every condition and amount expression of
