@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"kechuang/internal/coverage"
+	"kechuang/internal/rules"
 )
 
 const checkHelp = `
@@ -27,7 +28,7 @@ func runCheck(e *env, args []string) error {
 		printErrs(e.stdout, err)
 		return exitError{1}
 	}
-	eng, err := compileEngine(files)
+	eng, err := rules.Compile(files)
 	if err != nil {
 		printErrs(e.stdout, err)
 		return exitError{1}

@@ -220,5 +220,3 @@ func parseDate(s string) (policy.Date, error) {
 	}
 	return policy.Date(t.Year()*10000 + int(t.Month())*100 + t.Day()), nil
 }
-
-func compileEngine(files []*policy.File) (*rules.Engine, error) { return rules.Compile(files) }

@@ -79,6 +79,13 @@ func runExplain(e *env, args []string) error {
 			fmt.Fprintf(w, "%s  %s（限制条件）\n文件：《%s》\n条款：%s\n原文：%s\n限制条件（CEL）：%s\n适用层级：%s  条款：%s\n",
 				g.ID, g.Title, f.Document.Title, g.Citation.Section, highlight(f.Source, []string{g.Citation.Quote}), g.Blocks.Src,
 				strings.Join(g.Levels, ", "), strings.Join(g.Clauses, ", "))
+			if g.Notes != "" {
+				fmt.Fprintf(w, "说明：%s\n", g.Notes)
+			}
+			fmt.Fprintf(w, "测试（%d）：\n", len(g.Tests))
+			for _, t := range g.Tests {
+				fmt.Fprintf(w, "  - %s  @%s → %s\n", t.Name, t.At, t.Want.Outcome)
+			}
 			return nil
 		}
 	}

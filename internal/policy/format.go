@@ -53,6 +53,7 @@ type Gate struct {
 	Levels   []string // clauses whose Level is one of these are covered
 	Clauses  []string // and these clauses by id
 	Region   string   // GB/T 2260 prefix of subjects it applies to (default: the document's jurisdiction)
+	Notes    string   // why the gate reads the text as it does
 	Tests    []*Test
 	Pos      errs.Pos
 }

@@ -223,6 +223,7 @@ func (r *reader) gate(n *yaml.Node) *Gate {
 		Levels:   r.strList(m["levels"], "levels"),
 		Clauses:  r.strList(m["clauses"], "clauses"),
 		Region:   r.str(m["region"], "region"),
+		Notes:    r.prose(m["notes"], "notes"),
 		Pos:      r.pos(n),
 	}
 	for i, l := range g.Levels {
