@@ -396,6 +396,8 @@ func KnownBit(structName, celName string) Mask {
 		t = reflect.TypeOf(Annual{})
 	case "Project":
 		t = reflect.TypeOf(Project{})
+	case "IPItem":
+		t = reflect.TypeOf(IPItem{})
 	default:
 		return 0
 	}
@@ -408,7 +410,11 @@ func KnownBit(structName, celName string) Mask {
 	return 0
 }
 
-var rdIntensityBit = KnownBit("Annual", "rd_intensity")
+var (
+	rdIntensityBit = KnownBit("Annual", "rd_intensity")
+	netAssetsBit   = KnownBit("Annual", "net_assets")
+	ipClassBit     = KnownBit("IPItem", "class")
+)
 
 // derive fills derived fields: each event's year (from its date, or from
 // the start of an appointment) and R&D intensity. Derived fields are marked
@@ -454,6 +460,37 @@ func derive(f *Facts) {
 			a.Known |= rdIntensityBit
 		}
 	}
+	assets, liab := bitOf(reflect.TypeOf(Annual{}), "assets"), bitOf(reflect.TypeOf(Annual{}), "liabilities")
+	for i := range f.Annual {
+		if a := &f.Annual[i]; a.Known.Has(assets | liab) {
+			a.NetAssets = a.Assets - a.Liabilities
+			a.Known |= netAssetsBit
+		}
+	}
+	if f.Subject.Known.Has(bitOf(reflect.TypeOf(Subject{}), "established")) {
+		f.Subject.EstablishedYear = yearOf(f.Subject.Established)
+		f.Subject.Known |= KnownBit("Subject", "established_year")
+	}
+	for i := range f.IP {
+		f.IP[i].Class = IPClass(f.IP[i].Kind)
+		f.IP[i].Known |= ipClassBit
+	}
+}
+
+// IPClass is the class a kind of IP is evaluated in for 高新技术企业认定 and
+// 科技型中小企业评价 (高企工作指引 二（二）1): 发明专利（含国防专利）、植物新品种、
+// 国家级农作物品种、国家新药、国家一级中药保护品种、集成电路布图设计专有权 are
+// Ⅰ类 (1); 实用新型专利、外观设计专利、软件著作权 are Ⅱ类 (2); trademarks and
+// the brand credentials are neither (0).
+func IPClass(kind string) int64 {
+	switch kind {
+	case "invention_patent", "high_value_invention_patent", "defense_patent", "plant_variety", "crop_variety",
+		"new_drug", "tcm_protected", "ic_layout":
+		return 1
+	case "utility_model", "design_patent", "software_copyright":
+		return 2
+	}
+	return 0
 }
 
 // Prepare sets the derived fields that depend on the fiscal year.

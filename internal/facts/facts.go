@@ -25,23 +25,35 @@ type Facts struct {
 	Projects     []Project     `json:"projects" cel:"projects"`
 	Appointments []Appointment `json:"appointments" cel:"appointments"`
 	Pools        []PoolEntry   `json:"pools" cel:"pools"`
+	Incidents    []Incident    `json:"incidents" cel:"incidents"`
+	// Assessments are expert judgements and recorded findings on the items
+	// of a qualification standard that kechuang cannot compute (技术的先进程度,
+	// 研究开发组织管理水平 …). They are read by the standards evaluator, not by
+	// clause conditions.
+	Assessments []Assessment `json:"assessments" cel:"-"`
 }
 
 // Subject is the 主体 itself. Fields other than id, kind and region may be
 // unknown; a clause that needs an unknown field says so (needs facts).
 type Subject struct {
-	ID          string `json:"id" cel:"id" kc:"required"`
-	Kind        string `json:"kind" cel:"kind" kc:"required,enum=subject_kind"`
-	Name        string `json:"name" cel:"name"`
-	USCC        string `json:"uscc" cel:"uscc"`                          // 统一社会信用代码
-	Region      string `json:"region" cel:"region" kc:"required,region"` // GB/T 2260 six-digit code
-	Industry    string `json:"industry" cel:"industry"`                  // GB/T 4754 code, e.g. "C26"
-	Size        string `json:"size" cel:"size" kc:"enum=size"`           // 企业规模: micro/small/medium/large
-	Established string `json:"established" cel:"established" kc:"date"`  // 成立日期
-	AboveScale  bool   `json:"above_scale" cel:"above_scale"`            // 规模以上
-	Industrial  bool   `json:"industrial" cel:"industrial"`              // 工业企业
-	Age         int64  `json:"age" cel:"age"`                            // person's age in years
-	Source      string `json:"source" cel:"source" kc:"enum=source"`
+	ID                string `json:"id" cel:"id" kc:"required"`
+	Kind              string `json:"kind" cel:"kind" kc:"required,enum=subject_kind"`
+	Name              string `json:"name" cel:"name"`
+	USCC              string `json:"uscc" cel:"uscc"`                             // 统一社会信用代码
+	Region            string `json:"region" cel:"region" kc:"required,region"`    // GB/T 2260 six-digit code
+	Industry          string `json:"industry" cel:"industry"`                     // GB/T 4754 code, e.g. "C26"
+	Size              string `json:"size" cel:"size" kc:"enum=size"`              // 企业规模: micro/small/medium/large
+	Established       string `json:"established" cel:"established" kc:"date"`     // 成立日期
+	AboveScale        bool   `json:"above_scale" cel:"above_scale"`               // 规模以上
+	Industrial        bool   `json:"industrial" cel:"industrial"`                 // 工业企业
+	Resident          bool   `json:"resident" cel:"resident"`                     // 在中国境内（不含港澳台）注册的居民企业
+	Restricted        bool   `json:"restricted" cel:"restricted"`                 // 产品（服务）属于国家禁止、限制或淘汰类
+	StrategicEmerging bool   `json:"strategic_emerging" cel:"strategic_emerging"` // 主导产品属于《战略性新兴产业分类》
+	Age               int64  `json:"age" cel:"age"`                               // person's age in years
+	Source            string `json:"source" cel:"source" kc:"enum=source"`
+	// EstablishedYear is derived from established: years before it count as
+	// zero in multi-year totals ("实际经营期不满三年的按实际经营时间计算").
+	EstablishedYear int64 `json:"-" cel:"established_year"`
 
 	Known Mask `json:"-" cel:"-"` // which optional fields were given
 }
@@ -64,9 +76,21 @@ type Annual struct {
 	Employees        int64 `json:"employees" cel:"employees"`                              // 从业人员
 	RDStaff          int64 `json:"rd_staff" cel:"rd_staff"`                                // 研发人员
 	TechContracts    int64 `json:"tech_contracts" cel:"tech_contracts" kc:"money"`         // 技术合同登记成交额
+	RDDomestic       int64 `json:"rd_domestic" cel:"rd_domestic" kc:"money"`               // 在中国境内发生的研究开发费用
+	TotalIncome      int64 `json:"total_income" cel:"total_income" kc:"money"`             // 总收入（收入总额减去不征税收入）
+	HTIncome         int64 `json:"ht_income" cel:"ht_income" kc:"money"`                   // 高新技术产品（服务）收入
+	MainRevenue      int64 `json:"main_revenue" cel:"main_revenue" kc:"money"`             // 主营业务收入
+	CostExpense      int64 `json:"cost_expense" cel:"cost_expense" kc:"money"`             // 成本费用支出总额
+	Assets           int64 `json:"assets" cel:"assets" kc:"money"`                         // 资产总额（年末）
+	Liabilities      int64 `json:"liabilities" cel:"liabilities" kc:"money"`               // 负债总额（年末）
+	STStaff          int64 `json:"st_staff" cel:"st_staff"`                                // 科技人员数（高企、科技型中小企业口径）
+	Conversions      int64 `json:"conversions" cel:"conversions"`                          // 当年科技成果转化项数
+	EquityRaised     int64 `json:"equity_raised" cel:"equity_raised" kc:"money"`           // 当年新增股权融资（合格机构投资者实缴额）
 
 	// RDIntensity is derived: rd_expense / revenue (研发投入强度, 研发费用口径).
 	RDIntensity float64 `json:"-" cel:"rd_intensity"`
+	// NetAssets is derived: assets − liabilities (净资产 = 资产总额 − 负债总额).
+	NetAssets int64 `json:"-" cel:"net_assets" kc:"money"`
 
 	Known Mask `json:"-" cel:"-"`
 }
@@ -117,11 +141,15 @@ type Award struct {
 
 // IPItem is one piece of intellectual property or brand credential.
 type IPItem struct {
-	ID     string `json:"id" cel:"id" kc:"required"`
-	Kind   string `json:"kind" cel:"kind" kc:"required,enum=ip_kind"`
-	Date   string `json:"date" cel:"date" kc:"required,date"`
-	Source string `json:"source" cel:"source" kc:"enum=source"`
-	Year   int64  `json:"-" cel:"year"`
+	ID         string `json:"id" cel:"id" kc:"required"`
+	Kind       string `json:"kind" cel:"kind" kc:"required,enum=ip_kind"`
+	Date       string `json:"date" cel:"date" kc:"required,date"`            // 授权（登记）日期
+	ValidUntil string `json:"valid_until" cel:"valid_until" kc:"date"`       // 失效日期; empty: in force
+	Acquired   string `json:"acquired" cel:"acquired" kc:"enum=ip_acquired"` // 获得方式
+	Used       bool   `json:"used" cel:"used"`                               // 已用于此前的高企申请（Ⅱ类仅限使用一次）
+	Source     string `json:"source" cel:"source" kc:"enum=source"`
+	Year       int64  `json:"-" cel:"year"`
+	Class      int64  `json:"-" cel:"class"` // derived from kind: 1 Ⅰ类, 2 Ⅱ类, 0 neither (高企工作指引 二（二）)
 
 	Known Mask `json:"-" cel:"-"`
 }
@@ -205,6 +233,36 @@ type PoolEntry struct {
 	Year   int64  `json:"-" cel:"year"`
 
 	Known Mask `json:"-" cel:"-"`
+}
+
+// Incident is an adverse record: 重大安全、质量事故, 严重环境违法, 科研严重失信,
+// 列入经营异常名录 or 严重违法失信企业名单. Standards exclude subjects with one
+// in their look-back window; an empty list means none is on record.
+type Incident struct {
+	ID     string `json:"id" cel:"id" kc:"required"`
+	Kind   string `json:"kind" cel:"kind" kc:"required,enum=incident_kind"`
+	Date   string `json:"date" cel:"date" kc:"required,date"`
+	Until  string `json:"until" cel:"until" kc:"date"` // listed until (名录移出日期); empty: still listed / not applicable
+	Source string `json:"source" cel:"source" kc:"enum=source"`
+	Year   int64  `json:"-" cel:"year"`
+
+	Known Mask `json:"-" cel:"-"`
+}
+
+// Assessment records a finding on one item of a qualification standard:
+// points an expert gave (技术的先进程度 7分) or whether a judged condition is
+// met (核心知识产权 支持主要产品). Standard is the pack's id.
+type Assessment struct {
+	ID       string `json:"id" kc:"required"`
+	Standard string `json:"standard" kc:"required"`
+	Item     string `json:"item" kc:"required"`
+	Points   int64  `json:"points"`
+	Met      bool   `json:"met"`
+	By       string `json:"by"` // who judged: an expert panel, the bureau, the enterprise (自评)
+	Date     string `json:"date" kc:"required,date"`
+	Source   string `json:"source" kc:"enum=source"`
+
+	Known Mask `json:"-"`
 }
 
 // Mask records which optional fields of a Subject or Annual were given, one

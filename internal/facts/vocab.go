@@ -121,6 +121,32 @@ var Vocab = map[string][]Term{
 		{"gi_trademark", "地理标志证明商标（集体商标）", "geographical-indication trademark"},
 		{"gi_product", "国家地理标志产品保护", "protected geographical-indication product"},
 		{"gi_mark_use", "地理标志专用标志使用核准", "approved use of the GI mark"},
+		{"defense_patent", "国防专利", "defence patent"},
+		{"plant_variety", "植物新品种", "new plant variety"},
+		{"crop_variety", "国家级农作物品种", "national crop variety"},
+		{"new_drug", "国家新药", "national new drug"},
+		{"tcm_protected", "国家一级中药保护品种", "first-grade protected TCM variety"},
+		{"ic_layout", "集成电路布图设计专有权", "integrated-circuit layout design right"},
+		{"utility_model", "实用新型专利", "utility model patent"},
+		{"design_patent", "外观设计专利", "design patent"},
+		{"software_copyright", "软件著作权", "software copyright"},
+		{"trademark", "商标", "trademark"},
+	},
+	"ip_acquired": {
+		{"own", "自主研发", "own research"},
+		{"transfer", "受让", "transferred in"},
+		{"gift", "受赠", "received as a gift"},
+		{"merger", "并购", "through a merger"},
+		{"license", "独占许可", "exclusive licence"},
+	},
+	"incident_kind": {
+		{"safety", "重大安全事故", "major safety accident"},
+		{"quality", "重大质量事故", "major quality accident"},
+		{"environment", "严重环境违法行为", "serious environmental violation"},
+		{"misconduct", "科研严重失信行为", "serious research misconduct"},
+		{"abnormal", "列入经营异常名录", "listed for abnormal operation"},
+		{"dishonest", "列入严重违法失信企业名单", "listed as seriously dishonest"},
+		{"tax_evasion", "偷漏税等违法违规行为", "tax evasion"},
 	},
 	"contest_result": {
 		{"finalist", "入围", "finalist"},
@@ -185,4 +211,12 @@ func TermOf(enum, code string) (Term, bool) {
 		}
 	}
 	return Term{}, false
+}
+
+// TermZh returns the Chinese name of code in enum, or code itself.
+func TermZh(enum, code string) string {
+	if t, ok := TermOf(enum, code); ok {
+		return t.Zh
+	}
+	return code
 }

@@ -11,12 +11,14 @@ import (
 
 // File is one policy file: a source document and what kechuang makes of it.
 type File struct {
-	Path     string // as loaded, for messages
-	Document Document
-	Gates    []*Gate
-	Clauses  []*Clause
-	Coverage []*Annotation
-	Source   string // the source text, read from Document.Source
+	Path      string // as loaded, for messages
+	Document  Document
+	Gates     []*Gate
+	Clauses   []*Clause
+	Standards []*Standard
+	Coverage  []*Annotation
+	Source    string            // the source text, read from Document.Source
+	Sources   map[string]string // further source texts by key (Document.AlsoSources)
 }
 
 // Document is the metadata of a source document.
@@ -32,7 +34,19 @@ type Document struct {
 	ValidTo          Date // zero: no end date
 	ValidityNote     string
 	Source           string // path of the source text, relative to the policy file
+	SourceStatus     string // official (default): a copy of the published text; secondary: a transcription (see its ORIGIN.md)
+	AlsoSources      []*AlsoSource
 	Pos              errs.Pos
+}
+
+// AlsoSource is a further document a file's rules quote, e.g. the 工作指引
+// that details a 管理办法. Citations name it by Key.
+type AlsoSource struct {
+	Key       string
+	Title     string
+	Number    string
+	Published Date
+	Source    string
 }
 
 // Citation ties a clause to the sentence of the source that created it.
@@ -40,6 +54,7 @@ type Citation struct {
 	Section string   // section path, e.g. 四（二）7
 	Quote   string   // verbatim, as in the source (traditional or simplified)
 	Also    []string // further verbatim quotes the clause rests on
+	Doc     string   // key of the AlsoSource quoted; empty: the document itself
 	Pos     errs.Pos
 }
 
@@ -194,6 +209,12 @@ type Want struct {
 	Unspecified bool
 	Missing     []string
 	Events      int // number of paid events, 0 = not checked
+
+	// Standards only.
+	Score  *[2]int  // expected score range
+	Route  string   // expected direct route
+	Failed []string // conditions or groups expected to fail
+	Review []string // items left to experts
 }
 
 // Date is a calendar date in Asia/Shanghai, as YYYYMMDD; zero is unset.

@@ -101,7 +101,7 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 	if len(root.Content) == 0 {
 		return nil, errs.At(errs.Pos{File: path}, "the policy file is empty")
 	}
-	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "!clauses", "coverage")
+	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "coverage")
 	f = &File{Path: path}
 	f.Document = r.document(top["document"])
 	if f.Document.Source != "" && len(r.errs) == 0 {
@@ -110,6 +110,14 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 			r.fail(top["document"], "cannot read the source text %q: %v", f.Document.Source, err)
 		}
 		f.Source = src
+		f.Sources = map[string]string{}
+		for _, a := range f.Document.AlsoSources {
+			s, err := readSource(a.Source)
+			if err != nil {
+				r.fail(top["document"], "cannot read the source text %q: %v", a.Source, err)
+			}
+			f.Sources[a.Key] = s
+		}
 	}
 	if n := top["gates"]; n != nil {
 		for _, g := range r.seq(n, "gates") {
@@ -120,6 +128,12 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 		cl := r.clause(c)
 		cl.Doc = &f.Document
 		f.Clauses = append(f.Clauses, cl)
+	}
+	for _, s := range r.seq(top["standards"], "standards") {
+		f.Standards = append(f.Standards, r.standard(s, &f.Document))
+	}
+	if top["clauses"] == nil && top["standards"] == nil {
+		r.fail(root.Content[0], "a policy file needs clauses or standards")
 	}
 	if n := top["coverage"]; n != nil {
 		for _, a := range r.seq(n, "coverage") {
@@ -177,7 +191,7 @@ func (r *reader) id(n *yaml.Node, what string) string {
 
 func (r *reader) document(n *yaml.Node) Document {
 	m := r.mapping(n, "document", "!id", "!title", "number", "!issuer", "!jurisdiction", "jurisdiction_name",
-		"!published", "!valid_from", "valid_to", "validity_note", "!source")
+		"!published", "!valid_from", "valid_to", "validity_note", "!source", "source_status", "also_sources")
 	d := Document{
 		ID:               r.id(m["id"], "document id"),
 		Title:            r.str(m["title"], "title"),
@@ -190,10 +204,22 @@ func (r *reader) document(n *yaml.Node) Document {
 		ValidTo:          r.date(m["valid_to"], "valid_to"),
 		ValidityNote:     r.prose(m["validity_note"], "validity_note"),
 		Source:           r.str(m["source"], "source"),
+		SourceStatus:     r.str(m["source_status"], "source_status"),
 		Pos:              r.pos(n),
 	}
+	if d.SourceStatus == "" {
+		d.SourceStatus = "official"
+	}
+	if d.SourceStatus != "official" && d.SourceStatus != "secondary" {
+		r.fail(m["source_status"], "source_status %q must be official or secondary", d.SourceStatus)
+	}
+	for _, an := range r.seq(m["also_sources"], "also_sources") {
+		am := r.mapping(an, "also_source", "!key", "!title", "number", "!published", "!source")
+		d.AlsoSources = append(d.AlsoSources, &AlsoSource{Key: r.id(am["key"], "key"), Title: r.str(am["title"], "title"),
+			Number: r.str(am["number"], "number"), Published: r.date(am["published"], "published"), Source: r.str(am["source"], "source")})
+	}
 	if j := m["jurisdiction"]; j != nil && !regexp.MustCompile(`^[1-9][0-9]{5}$`).MatchString(d.Jurisdiction) {
-		r.fail(j, "jurisdiction %q must be a six-digit GB/T 2260 code such as \"620600\"", d.Jurisdiction)
+		r.fail(j, "jurisdiction %q must be a six-digit GB/T 2260 code such as \"620600\" (\"100000\" for national documents)", d.Jurisdiction)
 	}
 	if d.ValidTo != 0 && d.ValidTo < d.ValidFrom {
 		r.fail(m["valid_to"], "valid_to is before valid_from")
@@ -202,8 +228,8 @@ func (r *reader) document(n *yaml.Node) Document {
 }
 
 func (r *reader) citation(n *yaml.Node) Citation {
-	m := r.mapping(n, "citation", "!section", "!quote", "also")
-	c := Citation{Section: r.str(m["section"], "section"), Quote: r.str(m["quote"], "quote"), Pos: r.pos(m["quote"])}
+	m := r.mapping(n, "citation", "!section", "!quote", "also", "doc")
+	c := Citation{Section: r.str(m["section"], "section"), Quote: r.str(m["quote"], "quote"), Doc: r.str(m["doc"], "doc"), Pos: r.pos(m["quote"])}
 	c.Also = r.strList(m["also"], "also")
 	if strings.TrimSpace(c.Quote) == "" && m["quote"] != nil {
 		r.fail(m["quote"], "quote is empty: copy the sentence of the source the clause rests on")

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,18 +175,57 @@ func (r *reader) checkProgressive(n *yaml.Node, a *Amount) {
 
 // checkQuotes requires every quote to occur in the source text (folded).
 func (r *reader) checkQuotes(f *File) {
-	src := hanzi.Fold(f.Source)
+	folded := map[string]string{"": hanzi.Fold(f.Source)}
+	names := map[string]string{"": f.Document.Source}
+	for _, a := range f.Document.AlsoSources {
+		folded[a.Key] = hanzi.Fold(f.Sources[a.Key])
+		names[a.Key] = a.Source
+	}
+	src, srcName := folded[""], names[""]
 	check := func(q string, p errs.Pos, what string) {
 		fq := hanzi.Fold(q)
 		if fq == "" || !strings.Contains(src, fq) {
-			r.errs = append(r.errs, errs.At(p, "%s %q does not occur in %s: copy it verbatim from the source (繁/简, punctuation width and spaces may differ)%s", what, q, f.Document.Source, nearest(src, fq)))
+			r.errs = append(r.errs, errs.At(p, "%s %q does not occur in %s: copy it verbatim from the source (繁/简, punctuation width and spaces may differ)%s", what, q, srcName, nearest(src, fq)))
 		}
 	}
 	// A clause's own quote must point at one place, so the citation can be
 	// highlighted in the source without ambiguity.
 	unique := func(q string, p errs.Pos) {
 		if n := strings.Count(src, hanzi.Fold(q)); n > 1 {
-			r.errs = append(r.errs, errs.At(p, "quote %q occurs %d times in %s: extend it until it identifies one sentence", q, n, f.Document.Source))
+			r.errs = append(r.errs, errs.At(p, "quote %q occurs %d times in %s: extend it until it identifies one sentence", q, n, srcName))
+		}
+	}
+	cite := func(c *Citation, own bool) {
+		s, ok := folded[c.Doc]
+		if !ok {
+			r.errs = append(r.errs, errs.At(c.Pos, "citation doc %q is not one of the document's also_sources", c.Doc))
+			return
+		}
+		src, srcName = s, names[c.Doc]
+		defer func() { src, srcName = folded[""], names[""] }()
+		check(c.Quote, c.Pos, "quote")
+		if own {
+			unique(c.Quote, c.Pos)
+		}
+		for _, q := range c.Also {
+			check(q, c.Pos, "also quote")
+		}
+	}
+	for _, s := range f.Standards {
+		cite(&s.Citation, false)
+		for _, c := range append(slices.Clone(s.Requires), s.Routes...) {
+			cite(&c.Citation, false)
+		}
+		if s.Score != nil {
+			cite(&s.Score.Citation, false)
+			for _, g := range s.Score.Groups {
+				if g.Citation != nil {
+					cite(g.Citation, false)
+				}
+				for _, it := range g.Items {
+					cite(&it.Citation, false)
+				}
+			}
 		}
 	}
 	for _, g := range f.Gates {
@@ -244,6 +284,9 @@ func CheckIDs(files []*File) error {
 		for _, c := range f.Clauses {
 			add(c.ID, c.Pos)
 		}
+		for _, s := range f.Standards {
+			add(s.ID, s.Pos)
+		}
 	}
 	clauses := map[string]bool{}
 	for _, f := range files {
@@ -297,6 +340,10 @@ func (c *Clause) InForceDuring(y int) bool {
 	return from <= Date(y*10000+1231) && (to == 0 || to >= Date(y*10000+101))
 }
 
+// National is the jurisdiction code of national documents: GB/T 2260 has
+// no code for the whole country, and 100000 is the one its users take.
+const National = "100000"
+
 // Covers reports whether a GB/T 2260 jurisdiction code covers region: 620600
 // covers 6206xx, 370000 covers 37xxxx, 130407 covers only itself.
 func Covers(jurisdiction, region string) bool {
@@ -306,6 +353,9 @@ func Covers(jurisdiction, region string) bool {
 // RegionPrefix is the prefix of the region codes a jurisdiction covers:
 // 620600 → "6206", 370000 → "37", 130407 → "130407".
 func RegionPrefix(jurisdiction string) string {
+	if jurisdiction == National {
+		return ""
+	}
 	p := strings.TrimRight(jurisdiction, "0")
 	if len(p)%2 == 1 {
 		p += "0"

@@ -287,6 +287,16 @@ func (r *reader) plainValue(n *yaml.Node) any {
 	case yaml.MappingNode:
 		m := map[string]any{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "<<" { // YAML merge key: the mapping's own keys win
+				if base, ok := r.plainValue(n.Content[i+1]).(map[string]any); ok {
+					for k, v := range base {
+						if _, set := m[k]; !set {
+							m[k] = v
+						}
+					}
+				}
+				continue
+			}
 			m[n.Content[i].Value] = r.plainValue(n.Content[i+1])
 		}
 		return m

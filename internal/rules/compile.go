@@ -16,10 +16,11 @@ import (
 
 // Engine holds every clause and gate of a policy library, compiled.
 type Engine struct {
-	Files   []*policy.File
-	Clauses []*Clause
-	Gates   []*Gate
-	byID    map[string]*Clause
+	Files     []*policy.File
+	Clauses   []*Clause
+	Gates     []*Gate
+	Standards []*Standard
+	byID      map[string]*Clause
 }
 
 // Clause is a compiled clause.
@@ -136,6 +137,7 @@ func Compile(files []*policy.File) (*Engine, error) {
 			e.byID[pc.ID] = c
 		}
 	}
+	l = append(l, compileStandards(e, files)...)
 	for _, c := range e.Clauses {
 		for _, g := range e.Gates {
 			if g.clauses[c.ID] || slices.Contains(g.Levels, c.Level) {
@@ -326,7 +328,7 @@ func comparisonOf(e ast.Expr, l *lowerer) *comparison {
 		return nil
 	}
 	root := fa.AsSelect().Operand().AsIdent()
-	if root != "subject" && root != "cur" && root != "last" && root != "item" {
+	if root != "subject" && root != "cur" && root != "last" && root != "last2" && root != "item" {
 		return nil
 	}
 	sub := &lowerer{a: l.a, src: l.src, item: l.item, seen: map[string]bool{}}

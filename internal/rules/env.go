@@ -32,6 +32,7 @@ var listVars = []struct {
 	{"projects", reflect.TypeOf(facts.Project{})},
 	{"appointments", reflect.TypeOf(facts.Appointment{})},
 	{"pools", reflect.TypeOf(facts.PoolEntry{})},
+	{"incidents", reflect.TypeOf(facts.Incident{})},
 }
 
 func celTypeName(t reflect.Type) string { return "facts." + t.Name() }
@@ -60,6 +61,18 @@ func helperFuncs() []cel.EnvOption {
 		cel.Function("wan", cel.Overload("wan_int", []*cel.Type{cel.IntType}, cel.IntType, cel.UnaryBinding(intMul(1_000_000)))),
 		cel.Function("yi", cel.Overload("yi_int", []*cel.Type{cel.IntType}, cel.IntType, cel.UnaryBinding(intMul(10_000_000_000)))),
 		cel.Function("yuan", cel.Overload("yuan_int", []*cel.Type{cel.IntType}, cel.IntType, cel.UnaryBinding(intMul(100)))),
+		cel.Function("days", cel.Overload("days_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.IntType,
+			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+				n, ok := Days(string(a.(types.String)), string(b.(types.String)))
+				if !ok {
+					return types.NewErr("days: not a date")
+				}
+				return types.Int(n)
+			}))),
+		cel.Function("growth", cel.Overload("growth_int_int_int", []*cel.Type{cel.IntType, cel.IntType, cel.IntType}, cel.DoubleType,
+			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
+				return types.Double(Growth(int64(args[0].(types.Int)), int64(args[1].(types.Int)), int64(args[2].(types.Int))))
+			}))),
 		cel.Function("pct",
 			cel.Overload("pct_int", []*cel.Type{cel.IntType}, cel.DoubleType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 				return types.Double(float64(v.(types.Int)) / 100)
@@ -79,7 +92,10 @@ func Env(list string) (*cel.Env, error) {
 			cel.Variable("subject", cel.ObjectType(celTypeName(reflect.TypeOf(facts.Subject{})))),
 			cel.Variable("cur", cel.ObjectType(celTypeName(reflect.TypeOf(facts.Annual{})))),
 			cel.Variable("last", cel.ObjectType(celTypeName(reflect.TypeOf(facts.Annual{})))),
+			cel.Variable("last2", cel.ObjectType(celTypeName(reflect.TypeOf(facts.Annual{})))),
 			cel.Variable("fy", cel.IntType),
+			cel.Variable("at", cel.StringType),
+			cel.Variable("at_year", cel.IntType),
 		}
 		for _, l := range listVars {
 			ts = append(ts, reflect.PointerTo(l.elem))

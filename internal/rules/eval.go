@@ -112,6 +112,7 @@ func (ev *Evaluator) setup(f *facts.Facts, fy int64) {
 	ev.st.FY = fy
 	ev.st.Cur = f.AnnualOf(fy)
 	ev.st.Last = f.AnnualOf(fy - 1)
+	ev.st.Last2 = f.AnnualOf(fy - 2)
 	if fy != ev.fy {
 		ev.fy = fy
 		ev.fyStart = fmt.Sprintf("%04d-01-01", fy)
@@ -175,6 +176,7 @@ func (ev *Evaluator) Decide(f *facts.Facts, at policy.Date, fy int64) []Decision
 		ev.at = at
 		ev.atStr = at.String()
 	}
+	ev.st.At, ev.st.AtDate = ev.atStr, at
 	ev.events = ev.events[:0]
 	for _, c := range ev.eng.Clauses {
 		ev.decisions[c.Index] = ev.decide(c, f)

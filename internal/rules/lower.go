@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/common/types"
 
 	"kechuang/internal/facts"
+	"kechuang/internal/policy"
 )
 
 // tri is a three-valued truth value, also used as the state of a value:
@@ -34,6 +35,9 @@ type State struct {
 	F         *facts.Facts
 	FY        int64
 	Cur, Last *facts.Annual
+	Last2     *facts.Annual // the year before last: 近三个会计年度 reads cur, last and last2
+	At        string        // the evaluation date, YYYY-MM-DD
+	AtDate    policy.Date
 	idx       [maxSlots]int // slot 0: item; 1…: comprehension variables
 }
 
@@ -89,6 +93,7 @@ const (
 	bSubject base = iota
 	bCur
 	bLast
+	bLast2
 	bElem
 )
 
@@ -160,10 +165,13 @@ func (a *access) ptr(s *State) (unsafe.Pointer, bool) {
 	switch a.base {
 	case bSubject:
 		return unsafe.Pointer(&s.F.Subject), s.F.Subject.Known&a.bit != 0
-	case bCur, bLast:
+	case bCur, bLast, bLast2:
 		y := s.Cur
-		if a.base == bLast {
+		switch a.base {
+		case bLast:
 			y = s.Last
+		case bLast2:
+			y = s.Last2
 		}
 		if y == nil {
 			return nil, false
@@ -256,6 +264,12 @@ func (l *lowerer) expr(e ast.Expr) value {
 		if name == "fy" {
 			return value{t: tInt, i: func(s *State) (int64, tri) { return s.FY, triT }}
 		}
+		if name == "at" {
+			return value{t: tString, s: func(s *State) (string, tri) { return s.At, triT }}
+		}
+		if name == "at_year" {
+			return value{t: tInt, i: func(s *State) (int64, tri) { return int64(s.AtDate.Year()), triT }}
+		}
 		if li, ok := lists[name]; ok {
 			return value{t: tFactsList, list: li}
 		}
@@ -340,6 +354,8 @@ func (l *lowerer) selectExpr(e ast.Expr) value {
 		acc.base, st = bCur, reflect.TypeOf(facts.Annual{})
 	case "last":
 		acc.base, st = bLast, reflect.TypeOf(facts.Annual{})
+	case "last2":
+		acc.base, st = bLast2, reflect.TypeOf(facts.Annual{})
 	case "item":
 		if l.item == nil {
 			l.fail(e, "item is only defined in clauses with for_each")
@@ -475,7 +491,35 @@ func (l *lowerer) call(e ast.Expr) value {
 		return l.arith(e, fn, l.expr(args[0]), l.expr(args[1]))
 	case "@in":
 		return l.in(e, l.expr(args[0]), l.expr(args[1]))
+	case "days":
+		a, b := l.want(args[0], tString), l.want(args[1], tString)
+		return value{t: tInt, i: func(s *State) (int64, tri) {
+			x, sa := a.s(s)
+			y, sb := b.s(s)
+			if st := worst(sa, sb); st != triT {
+				return 0, st
+			}
+			n, ok := Days(x, y)
+			if !ok {
+				return 0, triE
+			}
+			return n, triT
+		}}
+	case "growth":
+		a, b, c := l.want(args[0], tInt), l.want(args[1], tInt), l.want(args[2], tInt)
+		return value{t: tDouble, d: func(s *State) (float64, tri) {
+			x, sa := a.i(s)
+			y, sb := b.i(s)
+			z, sc := c.i(s)
+			if st := worst(worst(sa, sb), sc); st != triT {
+				return 0, st
+			}
+			return Growth(x, y, z), triT
+		}}
 	case "size":
+		if cnt, ok := l.count(args[0]); ok {
+			return cnt
+		}
 		a := l.expr(args[0])
 		if a.t == tFactsList {
 			li := a.list
@@ -918,6 +962,52 @@ func (l *lowerer) in(e ast.Expr, a, list value) value {
 }
 
 // comprehension lowers the exists() and all() macros over facts lists.
+// count lowers size(list.filter(x, p)): how many items of a facts list
+// satisfy p. An item whose p is unknown makes the count unknown.
+func (l *lowerer) count(e ast.Expr) (value, bool) {
+	if e.Kind() != ast.ComprehensionKind {
+		return value{}, false
+	}
+	c := e.AsComprehension()
+	step := c.LoopStep()
+	if c.HasIterVar2() || c.AccuInit().Kind() != ast.ListKind || step.Kind() != ast.CallKind ||
+		step.AsCall().FunctionName() != "_?_:_" {
+		return value{}, false
+	}
+	rng := l.expr(c.IterRange())
+	if rng.t != tFactsList {
+		l.fail(e, "filter() is supported over facts lists (recognitions, ip, …) only")
+	}
+	slot := len(l.scopes) + 1
+	if slot >= maxSlots {
+		l.fail(e, "filter() nests too deeply")
+	}
+	l.scopes = append(l.scopes, scopeVar{name: c.IterVar(), list: rng.list, slot: slot})
+	pred := l.want(step.AsCall().Args()[0], tBool).b
+	l.scopes = l.scopes[:len(l.scopes)-1]
+	li := rng.list
+	return value{t: tInt, i: func(s *State) (int64, tri) {
+		var n int64
+		res := triT
+		saved := s.idx[slot]
+		for i := range li.Len(s) {
+			s.idx[slot] = i
+			switch pred(s) {
+			case triT:
+				n++
+			case triU:
+				res = triU
+			case triE:
+				if res != triU {
+					res = triE
+				}
+			}
+		}
+		s.idx[slot] = saved
+		return n, res
+	}}, true
+}
+
 func (l *lowerer) comprehension(e ast.Expr) value {
 	c := e.AsComprehension()
 	if c.HasIterVar2() {

@@ -164,10 +164,13 @@ func (ev *Evaluator) tryChange(ref Ref, item int, w want, works func(*Evaluator,
 	switch ref.acc.base {
 	case bSubject:
 		target = reflect.ValueOf(&g.Subject).Elem()
-	case bCur, bLast:
+	case bCur, bLast, bLast2:
 		y := s.FY
-		if ref.acc.base == bLast {
+		switch ref.acc.base {
+		case bLast:
 			y--
+		case bLast2:
+			y -= 2
 		}
 		annual = g.AnnualOf(y)
 		if annual == nil {

@@ -352,7 +352,7 @@ func refType(r Ref) reflect.Type {
 	switch r.acc.base {
 	case bSubject:
 		return reflect.TypeOf(facts.Subject{})
-	case bCur, bLast:
+	case bCur, bLast, bLast2:
 		return reflect.TypeOf(facts.Annual{})
 	}
 	return r.acc.list.elem
@@ -540,6 +540,8 @@ func missingZh(path string, fy int64) string {
 		return fmt.Sprintf("%d年%s", fy, strings.TrimPrefix(facts.Label(path), "本年度"))
 	case "last":
 		return fmt.Sprintf("%d年%s", fy-1, strings.TrimPrefix(facts.Label(path), "上年度"))
+	case "last2":
+		return fmt.Sprintf("%d年%s", fy-2, strings.TrimPrefix(facts.Label(path), "前年度"))
 	}
 	return facts.Label(path)
 }

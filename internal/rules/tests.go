@@ -46,6 +46,14 @@ func (e *Engine) RunTests() ([]TestFailure, int) {
 			}
 		}
 	}
+	for _, s := range e.Standards {
+		for _, t := range s.Tests {
+			n++
+			if msg := ev.runStandardTest(s, t); msg != "" {
+				out = append(out, TestFailure{Pos: t.Pos, Name: t.Name, Msg: msg})
+			}
+		}
+	}
 	return out, n
 }
 

@@ -40,7 +40,7 @@ func (r *zhRenderer) field(e ast.Expr) (reflect.Type, string, string, bool) {
 	switch root {
 	case "subject":
 		t = reflect.TypeOf(facts.Subject{})
-	case "cur", "last":
+	case "cur", "last", "last2":
 		t = reflect.TypeOf(facts.Annual{})
 	case "item":
 		t = r.item
@@ -103,6 +103,10 @@ func (r *zhRenderer) in(e ast.Expr, ctx ast.Expr) string {
 		switch n := e.AsIdent(); n {
 		case "fy":
 			return "本财政年度"
+		case "at":
+			return "评估日期"
+		case "at_year":
+			return "评估年度"
 		default:
 			if z := facts.ListZh(n); z != "" {
 				return z + "记录"
