@@ -104,7 +104,10 @@ type fieldInfo struct {
 	year     bool
 	region   bool
 	sources  bool // a map keyed by the names of sibling fields
-	enum     string
+	// absentNone: leaving the field out says "none" (no expiry date, not
+	// used), so it is known even when absent.
+	absentNone bool
+	enum       string
 }
 
 var structInfo sync.Map // reflect.Type → []fieldInfo
@@ -135,6 +138,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 				fi.region = true
 			case opt == "sources":
 				fi.sources = true
+			case opt == "absent_none":
+				fi.absentNone = true
 			case strings.HasPrefix(opt, "enum="):
 				fi.enum = strings.TrimPrefix(opt, "enum=")
 			}
@@ -181,6 +186,9 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 			}
 		}
 		for _, f := range fields {
+			if f.absentNone {
+				known |= 1 << uint(f.index)
+			}
 			if f.required {
 				if _, ok := obj[f.name]; !ok || obj[f.name] == nil {
 					d.fail(path+"."+f.name, "required field %q is missing", f.name)

@@ -143,10 +143,10 @@ type Award struct {
 type IPItem struct {
 	ID         string `json:"id" cel:"id" kc:"required"`
 	Kind       string `json:"kind" cel:"kind" kc:"required,enum=ip_kind"`
-	Date       string `json:"date" cel:"date" kc:"required,date"`            // 授权（登记）日期
-	ValidUntil string `json:"valid_until" cel:"valid_until" kc:"date"`       // 失效日期; empty: in force
-	Acquired   string `json:"acquired" cel:"acquired" kc:"enum=ip_acquired"` // 获得方式
-	Used       bool   `json:"used" cel:"used"`                               // 已用于此前的高企申请（Ⅱ类仅限使用一次）
+	Date       string `json:"date" cel:"date" kc:"required,date"`                  // 授权（登记）日期
+	ValidUntil string `json:"valid_until" cel:"valid_until" kc:"date,absent_none"` // 失效日期; absent: in force
+	Acquired   string `json:"acquired" cel:"acquired" kc:"enum=ip_acquired"`       // 获得方式
+	Used       bool   `json:"used" cel:"used" kc:"absent_none"`                    // 已用于此前的高企申请（Ⅱ类仅限使用一次）; absent: not used
 	Source     string `json:"source" cel:"source" kc:"enum=source"`
 	Year       int64  `json:"-" cel:"year"`
 	Class      int64  `json:"-" cel:"class"` // derived from kind: 1 Ⅰ类, 2 Ⅱ类, 0 neither (高企工作指引 二（二）)
@@ -242,7 +242,7 @@ type Incident struct {
 	ID     string `json:"id" cel:"id" kc:"required"`
 	Kind   string `json:"kind" cel:"kind" kc:"required,enum=incident_kind"`
 	Date   string `json:"date" cel:"date" kc:"required,date"`
-	Until  string `json:"until" cel:"until" kc:"date"` // listed until (名录移出日期); empty: still listed / not applicable
+	Until  string `json:"until" cel:"until" kc:"date,absent_none"` // listed until (名录移出日期); absent: still listed
 	Source string `json:"source" cel:"source" kc:"enum=source"`
 	Year   int64  `json:"-" cel:"year"`
 

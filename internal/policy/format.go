@@ -215,6 +215,7 @@ type Want struct {
 	Route  string   // expected direct route
 	Failed []string // conditions or groups expected to fail
 	Review []string // items left to experts
+	Met    []string // conditions expected to hold
 }
 
 // Date is a calendar date in Asia/Shanghai, as YYYYMMDD; zero is unset.

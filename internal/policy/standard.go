@@ -331,7 +331,7 @@ func (r *reader) standardTest(n *yaml.Node) *Test {
 			}
 		}
 	}
-	wm := r.mapping(m["want"], "want", "!outcome", "score", "route", "failed", "missing", "review")
+	wm := r.mapping(m["want"], "want", "!outcome", "score", "route", "failed", "met", "missing", "review")
 	t.Want.Outcome = r.str(wm["outcome"], "outcome")
 	if wm["outcome"] != nil && !slices.Contains(standardOutcomes, t.Want.Outcome) {
 		r.fail(wm["outcome"], "outcome %q must be one of %s", t.Want.Outcome, strings.Join(standardOutcomes, ", "))
@@ -351,6 +351,7 @@ func (r *reader) standardTest(n *yaml.Node) *Test {
 	t.Want.Failed = r.strList(wm["failed"], "failed")
 	t.Want.Missing = r.strList(wm["missing"], "missing")
 	t.Want.Review = r.strList(wm["review"], "review")
+	t.Want.Met = r.strList(wm["met"], "met")
 	return t
 }
 

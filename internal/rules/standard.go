@@ -592,6 +592,9 @@ func (ev *Evaluator) assessmentZh(s *Standard, a *Assessment) string {
 		} else {
 			fmt.Fprintf(&b, "评分%d–%d分（满分%d分，需%s）。", sc.Min, sc.Max, sc.Of, sc.Pass)
 		}
+		if sc.State == stFailed && len(sc.Groups) > 0 {
+			fmt.Fprintf(&b, "即使待评项全部取得最高分，评分最高%d分，达不到%s。", sc.Max, sc.Pass)
+		}
 		for _, g := range sc.Groups {
 			if g.Need > 0 && g.Max < g.Need {
 				fmt.Fprintf(&b, "%s得分最多%d分，低于要求的%d分。", g.Title, g.Max, g.Need)
@@ -641,6 +644,12 @@ func (ev *Evaluator) runStandardTest(s *Standard, t *policy.Test) string {
 	for _, id := range t.Want.Failed {
 		if !slices.Contains(a.failed, id) {
 			return fmt.Sprintf("failed are [%s], want %s among them; %s", strings.Join(a.failed, ", "), id, a.Explanation)
+		}
+	}
+	for _, id := range t.Want.Met {
+		i := slices.IndexFunc(a.Conditions, func(c ConditionResult) bool { return c.ID == id })
+		if i < 0 || a.Conditions[i].State != stMet {
+			return fmt.Sprintf("condition %s does not hold; %s", id, a.Explanation)
 		}
 	}
 	for _, id := range t.Want.Review {
