@@ -8,7 +8,7 @@ import "embed"
 // Policies is the bundled policy library: *.yaml at the top, source texts
 // under source/.
 //
-//go:embed policies/*.yaml policies/source/*.txt
+//go:embed policies/*.yaml policies/source/*.txt policies/source/national/*.txt policies/source/national/ORIGIN.md
 var Policies embed.FS
 
 // Examples are the bundled example subjects (facts files).

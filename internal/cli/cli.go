@@ -45,6 +45,7 @@ func init() {
 		"coverage": {"account for every amount-bearing sentence of the sources", coverageHelp, runCoverage},
 		"explain":  {"show a clause, its source text and its tests", explainHelp, runExplain},
 		"tour":     {"a five-minute tour: check, then evaluate the bundled examples", tourHelp, runTour},
+		"ladder":   {"place an enterprise on the ladder: statuses held, next rung, near misses", ladderHelp, runLadder},
 		"schema":   {"print the facts schema (docs/facts.md)", schemaHelp, runSchema},
 	}
 }

@@ -43,11 +43,23 @@ func TestExamplesGolden(t *testing.T) {
 			if f.AsOf == "" {
 				t.Fatalf("%s has no as_of date: golden output would depend on today's date", p)
 			}
-			for _, format := range []struct {
+			formats := []struct {
 				ext  string
 				args []string
-			}{{".txt", nil}, {".json", []string{"--json"}}} {
-				out, errOut, err := run(t, "", append([]string{"eval", "--policies", "../../policies", "--facts", p}, format.args...)...)
+			}{
+				{".txt", []string{"eval"}}, {".json", []string{"eval", "--json"}},
+				// Every example is also placed on the ladder (梯次培育).
+				{".ladder.txt", []string{"ladder"}},
+			}
+			if strings.HasSuffix(name, "-hte-candidate") {
+				// Status-based clauses evaluated from the national pack's outcome.
+				formats = append(formats, struct {
+					ext  string
+					args []string
+				}{".assess.txt", []string{"eval", "--assess"}})
+			}
+			for _, format := range formats {
+				out, errOut, err := run(t, "", append(format.args, "--policies", "../../policies", "--facts", p)...)
 				if err != nil {
 					t.Fatalf("eval: %v\n%s", err, errOut)
 				}

@@ -21,7 +21,14 @@ entitled to, how much, from whom and in which budget year, with the citation
 and a plain-Chinese explanation; what it does not qualify for and what it
 lacks (near misses); what is blocked by a gate or excluded by another clause;
 and which facts are missing. --at defaults to the facts file's as_of, else
-today (Asia/Shanghai); --fy defaults to the year of --at.`
+today (Asia/Shanghai); --fy defaults to the year of --at.
+
+With --assess, the subject is first assessed against the national
+qualification standards (高新技术企业, 科技型中小企业 …; see kechuang ladder): a
+status it qualifies for but holds no certificate of counts as a projected
+recognition, and clauses that pay for that status show a projected amount,
+marked as resting on the assessment rather than on a certificate and kept
+out of the totals.`
 
 func runEval(e *env, args []string) error {
 	fs := newFlags("eval", evalHelp, e)
@@ -29,6 +36,7 @@ func runEval(e *env, args []string) error {
 	atFlag := fs.String("at", "", "evaluation date YYYY-MM-DD")
 	fyFlag := fs.Int("fy", 0, "fiscal year (default: the year of --at)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	assess := fs.Bool("assess", false, "assess national standards first and show projected entitlements")
 	dir := fs.String("policies", "", "policy directory (default: the bundled library)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -51,7 +59,13 @@ func runEval(e *env, args []string) error {
 		printErrs(e.stderr, err)
 		return exitError{1}
 	}
-	r := eng.NewEvaluator().Evaluate(f, at, fy)
+	ev := eng.NewEvaluator()
+	var r *rules.Report
+	if *assess {
+		r = ev.EvaluateAssessed(f, at, fy)
+	} else {
+		r = ev.Evaluate(f, at, fy)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -128,6 +142,9 @@ func WriteReport(w io.Writer, r *rules.Report) {
 		case c.Unspecified != "":
 			amt = "  金额未定"
 		}
+		if c.Projected {
+			amt += "（预计，待取得证书）"
+		}
 		fmt.Fprintf(w, "%d. %s（%s）%s\n", n, c.Title, c.Clause, amt)
 		fmt.Fprintf(w, "   %s\n", c.Explanation)
 		for _, s := range c.Schedule {
@@ -148,6 +165,28 @@ func WriteReport(w io.Writer, r *rules.Report) {
 			fmt.Fprintf(w, "   %s %d年预算：%s（%d 项%s）\n", t.Payer, t.BudgetYear, amt, t.Clauses, extra)
 		}
 	}
+	if len(r.Projected) > 0 {
+		fmt.Fprintln(w, "\n【预计（依据认定标准评估，取得证书后兑现，未计入合计）】")
+		for _, t := range r.Projected {
+			fmt.Fprintf(w, "   %s %d年预算：%s（%d 项）\n", t.Payer, t.BudgetYear, t.Amount.Text, t.Clauses)
+		}
+	}
+	if len(r.Assessments) > 0 {
+		fmt.Fprintln(w, "\n【认定标准评估】")
+		for _, a := range r.Assessments {
+			fmt.Fprintf(w, "   %s：%s%s\n", a.Title, a.Verdict.Zh(), scoreText(a.Score))
+		}
+	}
+}
+
+func scoreText(s *rules.ScoreResult) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.Min == s.Max:
+		return fmt.Sprintf("（评分%d分，需%s）", s.Min, s.Pass)
+	}
+	return fmt.Sprintf("（评分%d–%d分，需%s）", s.Min, s.Max, s.Pass)
 }
 
 func kindZh(k string) string {

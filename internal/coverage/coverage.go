@@ -100,6 +100,19 @@ func Analyze(f *policy.File) ([]Sentence, errs.List) {
 			owners = append(owners, &owner{spans: quoteSpans(q), clause: c.ID})
 		}
 	}
+	// A standard's citations in the document's own source encode its
+	// sentences; those quoting an also_source (a 工作指引) are outside this
+	// report, which covers the main source text.
+	for _, s := range f.Standards {
+		for _, c := range s.Citations() {
+			if c.Doc != "" {
+				continue
+			}
+			for _, q := range append([]string{c.Quote}, c.Also...) {
+				owners = append(owners, &owner{spans: quoteSpans(q), clause: s.ID})
+			}
+		}
+	}
 	for _, a := range f.Coverage {
 		owners = append(owners, &owner{spans: quoteSpans(a.Quote), ann: a})
 	}

@@ -35,6 +35,8 @@ var Vocab = map[string][]Term{
 		{"finance", "财政部门", "finance bureau"},
 		{"certificate", "认定证书", "certificate"},
 		{"self", "企业自报", "self-declared"},
+		{"expert", "专家评审", "expert review"},
+		{"assessed", "kechuang按认定标准评估（非证书）", "kechuang assessment against the standard (not a certificate)"},
 	},
 	"level": {
 		{"national", "国家级", "national"},

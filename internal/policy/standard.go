@@ -58,6 +58,7 @@ type Measure struct {
 	Label string
 	Expr  Expr
 	Unit  string // percent, money, count, days, years
+	Need  Expr   // optional: the bound the figure must reach, in the same unit (shown as 需不低于…)
 }
 
 // Score is a points table (创新能力评价, 评价指标).
@@ -207,8 +208,8 @@ func (r *reader) measure(n *yaml.Node) *Measure {
 	if n == nil {
 		return nil
 	}
-	m := r.mapping(n, "measure", "!label", "!expr", "!unit")
-	ms := &Measure{Label: r.str(m["label"], "label"), Expr: r.expr(m["expr"], "expr"), Unit: r.str(m["unit"], "unit")}
+	m := r.mapping(n, "measure", "!label", "!expr", "!unit", "need")
+	ms := &Measure{Label: r.str(m["label"], "label"), Expr: r.expr(m["expr"], "expr"), Unit: r.str(m["unit"], "unit"), Need: r.expr(m["need"], "need")}
 	if m["unit"] != nil && !slices.Contains(measureUnits, ms.Unit) {
 		r.fail(m["unit"], "unit %q must be one of %s", ms.Unit, strings.Join(measureUnits, ", "))
 	}
@@ -353,6 +354,27 @@ func (r *reader) standardTest(n *yaml.Node) *Test {
 	t.Want.Review = r.strList(wm["review"], "review")
 	t.Want.Met = r.strList(wm["met"], "met")
 	return t
+}
+
+// Citations lists every citation of the standard: its own, its conditions,
+// routes, score, groups and items.
+func (s *Standard) Citations() []*Citation {
+	out := []*Citation{&s.Citation}
+	for _, c := range append(slices.Clone(s.Requires), s.Routes...) {
+		out = append(out, &c.Citation)
+	}
+	if s.Score != nil {
+		out = append(out, &s.Score.Citation)
+		for _, g := range s.Score.Groups {
+			if g.Citation != nil {
+				out = append(out, g.Citation)
+			}
+			for _, it := range g.Items {
+				out = append(out, &it.Citation)
+			}
+		}
+	}
+	return out
 }
 
 // InForce reports whether the standard's version assesses date d.

@@ -2,13 +2,14 @@ package policy
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"kechuang/internal/errs"
+	"kechuang/internal/facts"
 	"kechuang/internal/hanzi"
 	"kechuang/internal/money"
 )
@@ -212,20 +213,8 @@ func (r *reader) checkQuotes(f *File) {
 		}
 	}
 	for _, s := range f.Standards {
-		cite(&s.Citation, false)
-		for _, c := range append(slices.Clone(s.Requires), s.Routes...) {
-			cite(&c.Citation, false)
-		}
-		if s.Score != nil {
-			cite(&s.Score.Citation, false)
-			for _, g := range s.Score.Groups {
-				if g.Citation != nil {
-					cite(g.Citation, false)
-				}
-				for _, it := range g.Items {
-					cite(&it.Citation, false)
-				}
-			}
+		for _, c := range s.Citations() {
+			cite(c, false)
 		}
 	}
 	for _, g := range f.Gates {
@@ -371,4 +360,27 @@ func (d Date) String() string {
 		return ""
 	}
 	return fmt.Sprintf("%04d-%02d-%02d", int(d)/10000, int(d)/100%100, int(d)%100)
+}
+
+// ParseDate reads a calendar date YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := facts.ParseDate(s)
+	if err != nil {
+		return 0, err
+	}
+	return DateOf(t), nil
+}
+
+// DateOf is the calendar date of t.
+func DateOf(t time.Time) Date { return Date(t.Year()*10000 + int(t.Month())*100 + t.Day()) }
+
+// Time is d at midnight UTC (dates carry no zone: they are Asia/Shanghai calendar dates).
+func (d Date) Time() time.Time {
+	return time.Date(int(d)/10000, time.Month(int(d)/100%100), int(d)%100, 0, 0, 0, 0, time.UTC)
+}
+
+// ValidityEnd is the last day of a validity of n years starting on d:
+// 2025-06-01 for three years ends on 2028-05-31.
+func (d Date) ValidityEnd(years int) Date {
+	return DateOf(d.Time().AddDate(years, 0, -1))
 }

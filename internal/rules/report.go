@@ -18,7 +18,12 @@ type Report struct {
 	FiscalYear int64          `json:"fiscal_year"`
 	Clauses    []ClauseResult `json:"clauses"`
 	Totals     []Total        `json:"totals"`
-	Counts     map[string]int `json:"counts"`
+	// Projected sums the entitlements that rest on kechuang's own assessment
+	// of a status rather than on a certificate (eval --assess); they are not
+	// in Totals.
+	Projected   []Total        `json:"projected,omitempty"`
+	Assessments []*Assessment  `json:"assessments,omitempty"`
+	Counts      map[string]int `json:"counts"`
 }
 
 // SubjectInfo identifies the subject of a report.
@@ -63,6 +68,11 @@ type ClauseResult struct {
 	ExcludedBy  string        `json:"excluded_by,omitempty"`
 	NearMisses  []NearMiss    `json:"near_misses,omitempty"`
 	Explanation string        `json:"explanation"`
+	// Basis says what a status-based entitlement rests on: certificate (a
+	// recorded 认定) or assessment (kechuang's own assessment against the
+	// national standard; the amount is projected, not payable yet).
+	Basis     string `json:"basis,omitempty"`
+	Projected bool   `json:"projected,omitempty"`
 }
 
 // Event is one paid item of a for_each clause.
@@ -70,6 +80,7 @@ type Event struct {
 	Item   string  `json:"item"`
 	Amount *Amount `json:"amount,omitempty"`
 	How    string  `json:"how"`
+	Basis  string  `json:"basis,omitempty"`
 }
 
 // Installment is one year's part of a recurring entitlement.
@@ -122,10 +133,50 @@ func (ev *Evaluator) Evaluate(f *facts.Facts, at policy.Date, fy int64) *Report 
 	}
 	order := map[Outcome]int{Entitled: 0, NeedsFacts: 1, Blocked: 2, Excluded: 3, NotEntitled: 4, Failed: 5}
 	slices.SortStableFunc(r.Clauses, func(a, b ClauseResult) int { return order[a.Outcome] - order[b.Outcome] })
+	projected := map[string]bool{}
 	for _, c := range r.Clauses {
 		r.Counts[c.Outcome.String()]++
+		if c.Projected {
+			projected[c.Clause] = true
+		}
 	}
-	r.Totals = totals(ev.eng, ds, fy)
+	r.Totals = totals(ev.eng, ds, fy, func(c *Clause) bool { return !projected[c.ID] })
+	if len(projected) > 0 {
+		r.Projected = totals(ev.eng, ds, fy, func(c *Clause) bool { return projected[c.ID] })
+	}
+	return r
+}
+
+// EvaluateAssessed is Evaluate after assessing the subject against every
+// qualification standard: a status it qualifies for and does not hold is
+// added as a projected recognition (source "assessed", event new, or renewed
+// when it held the status before), so clauses that pay for the status show
+// what the subject would receive once certified, marked as projected.
+func (ev *Evaluator) EvaluateAssessed(f *facts.Facts, at policy.Date, fy int64) *Report {
+	g := *f
+	g.Recognitions = slices.Clone(f.Recognitions)
+	held := ev.eng.Held(f, at)
+	var as []*Assessment
+	for _, s := range ev.eng.Standards {
+		a := ev.Assess(s, f, at)
+		if a.Verdict == VerdictNotApplicable {
+			continue
+		}
+		as = append(as, a)
+		if a.Verdict != Qualifies || slices.ContainsFunc(held, func(h HeldStatus) bool { return h.Status == s.Status }) {
+			continue
+		}
+		event := "new"
+		if slices.ContainsFunc(f.Recognitions, func(r facts.Recognition) bool { return r.Kind == s.Status }) {
+			event = "renewed"
+		}
+		g.Recognitions = append(g.Recognitions, facts.Recognition{
+			ID: "assessed-" + s.ID, Kind: s.Status, Level: s.Level, Event: event, Date: at.String(),
+			ValidUntil: a.ValidUntil, Source: "assessed", Year: int64(at.Year()), Known: ^facts.Mask(0),
+		})
+	}
+	r := ev.Evaluate(&g, at, fy)
+	r.Assessments = as
 	return r
 }
 
@@ -139,7 +190,7 @@ func (ev *Evaluator) Explain(c *Clause, f *facts.Facts, at policy.Date, fy int64
 	return &r
 }
 
-func totals(e *Engine, ds []Decision, fy int64) []Total {
+func totals(e *Engine, ds []Decision, fy int64, include func(*Clause) bool) []Total {
 	type key struct {
 		payer string
 		year  int64
@@ -164,7 +215,7 @@ func totals(e *Engine, ds []Decision, fy int64) []Total {
 	}
 	for _, c := range e.Clauses {
 		d := ds[c.Index]
-		if d.Outcome != Entitled || c.Kind != "payment" {
+		if d.Outcome != Entitled || c.Kind != "payment" || !include(c) {
 			continue
 		}
 		by := BudgetYear(c.Clause, fy)
@@ -210,6 +261,7 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 			r.Amount = amountOf(d.Amount)
 		}
 		var hows []string
+		certSource := ""
 		if c.list == nil {
 			hows = append(hows, ev.amountText(c.amount))
 			r.Reasons = ev.passed(c)
@@ -221,6 +273,19 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 				s.idx[0] = int(e.item)
 				how := ev.amountText(c.amount)
 				ev1 := Event{Item: ev.itemLabel(c.list, int(e.item)), How: how}
+				if c.ForEach == "recognitions" {
+					rec := &s.F.Recognitions[e.item]
+					ev1.Basis = "certificate"
+					if rec.Source != "" && rec.Source != "assessed" {
+						certSource = facts.TermZh("source", rec.Source)
+					}
+					if rec.Source == "assessed" {
+						ev1.Basis, r.Projected = "assessment", true
+					}
+					if r.Basis == "" || ev1.Basis == "assessment" {
+						r.Basis = ev1.Basis
+					}
+				}
 				if e.flags&fUnspecified == 0 {
 					ev1.Amount = amountOf(e.amount)
 				}
@@ -248,6 +313,16 @@ func (ev *Evaluator) result(c *Clause, d Decision) ClauseResult {
 		r.Explanation = fmt.Sprintf("%s %s。%s。%s。计算：%s。", verb, amt, cite, joinOr(r.Reasons, "条件均满足"), strings.Join(hows, "；"))
 		if c.Kind == "payment" {
 			r.Explanation += fmt.Sprintf("由%s%s。", c.Payer, budgetPhrase(c.Clause, r.BudgetYear))
+		}
+		switch r.Basis {
+		case "assessment":
+			r.Explanation += "依据：kechuang按国家认定标准评估为符合条件（预评估，尚未取得证书），金额为预计数，取得证书后方可兑现，不计入应兑现合计。"
+		case "certificate":
+			if certSource != "" {
+				r.Explanation += "依据：已记录的认定证书（来源：" + certSource + "）。"
+			} else {
+				r.Explanation += "依据：已记录的认定证书。"
+			}
 		}
 		r.NearMisses = ev.upgrades(c)
 		for _, nm := range r.NearMisses {

@@ -31,8 +31,9 @@ type criterion struct {
 }
 
 type measure struct {
-	src *policy.Measure
-	v   value
+	src  *policy.Measure
+	v    value
+	need *value
 }
 
 type scoreGroup struct {
@@ -82,7 +83,16 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 			l = append(l, err)
 			return nil
 		}
-		return &measure{src: m, v: v}
+		ms := &measure{src: m, v: v}
+		if m.Need.Src != "" {
+			nv, _, _, err := compileExpr(m.Need, "", want)
+			if err != nil {
+				l = append(l, err)
+				return nil
+			}
+			ms.need = &nv
+		}
+		return ms
 	}
 	crit := func(pc *policy.Criterion) *criterion {
 		c := &criterion{src: pc, measure: meas(pc.Measure)}
@@ -308,6 +318,9 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 			switch c.when.b(st) {
 			case triF, triE:
 				r.State = stFailed
+				if c.measure != nil {
+					return r
+				}
 				var why []string
 				for _, cj := range c.conjuncts {
 					if t := cj.v.b(st); t == triF || t == triE {
@@ -372,7 +385,7 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	case stMet:
 		a.Verdict = Qualifies
 		if s.ValidYears > 0 {
-			a.ValidUntil = policy.Date(int(at) + s.ValidYears*10000 - 1).String()
+			a.ValidUntil = at.ValidityEnd(s.ValidYears).String()
 		} else {
 			a.ValidUntil = fmt.Sprintf("%04d-12-31", at.Year())
 		}
@@ -400,28 +413,33 @@ func (ev *Evaluator) measureText(m *measure) string {
 		return ""
 	}
 	st := &ev.st
-	switch m.src.Unit {
-	case "percent":
-		v, t := m.v.d(st)
-		if t != triT {
-			return m.src.Label + "：未知"
+	text := func(v value) string {
+		if m.src.Unit == "percent" {
+			d, t := v.d(st)
+			if t != triT {
+				return "未知"
+			}
+			return fmt.Sprintf("%.2f%%", d*100)
 		}
-		return fmt.Sprintf("%s：%.2f%%", m.src.Label, v*100)
-	default:
-		v, t := m.v.i(st)
+		n, t := v.i(st)
 		if t != triT {
-			return m.src.Label + "：未知"
+			return "未知"
 		}
 		switch m.src.Unit {
 		case "money":
-			return fmt.Sprintf("%s：%s", m.src.Label, money.Fen(v).String())
+			return money.Fen(n).String()
 		case "count":
-			return fmt.Sprintf("%s：%d项", m.src.Label, v)
+			return fmt.Sprintf("%d项", n)
 		case "days":
-			return fmt.Sprintf("%s：%d天", m.src.Label, v)
+			return fmt.Sprintf("%d天", n)
 		}
-		return fmt.Sprintf("%s：%d年", m.src.Label, v)
+		return fmt.Sprintf("%d年", n)
 	}
+	s := m.src.Label + "：" + text(m.v)
+	if m.need != nil {
+		s += "（需不低于" + text(*m.need) + "）"
+	}
+	return s
 }
 
 // bandPoints finds the first band that holds. A band whose condition is

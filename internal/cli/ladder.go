@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"kechuang/internal/rules"
+)
+
+const ladderHelp = `
+kechuang ladder --facts FILE [--at YYYY-MM-DD] [--json] [--policies DIR]
+
+Places an enterprise on the ladder (梯次培育: 科技型中小企业 → 创新型中小企业 →
+高新技术企业 → 专精特新中小企业 → 专精特新“小巨人”): the statuses it holds (recorded
+certificates in force at --at), the next rung, and the national standard's
+assessment for it — qualifies, does not qualify (every failing condition with
+its figure), needs review (what experts must still judge, with the score range
+still reachable) or needs facts. It flags 小升高 candidates: 科技型中小企业 that
+meet or nearly meet the 高新技术企业 conditions. Every standard encoded is
+assessed and listed. --at defaults to the facts file's as_of; the standards
+read the last fiscal year closed at --at ("最近一年").`
+
+func runLadder(e *env, args []string) error {
+	fs := newFlags("ladder", ladderHelp, e)
+	factsPath := fs.String("facts", "", "facts file (JSON); - for standard input")
+	atFlag := fs.String("at", "", "assessment date YYYY-MM-DD")
+	asJSON := fs.Bool("json", false, "print JSON")
+	dir := fs.String("policies", "", "policy directory (default: the bundled library)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *factsPath == "" {
+		fs.Usage()
+		return exitError{2}
+	}
+	f, err := readFacts(e, *factsPath)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return exitError{2}
+	}
+	at, _, err := when(*atFlag, 0, f)
+	if err != nil {
+		return err
+	}
+	eng, err := loadEngine(e, *dir)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return exitError{1}
+	}
+	l := eng.NewEvaluator().Ladder(f, at)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(l)
+	}
+	WriteLadder(e.stdout, l)
+	return nil
+}
+
+var stateMark = map[string]string{"met": "✓", "failed": "✗", "unknown": "？", "review": "◇"}
+
+// WriteLadder prints a ladder report in Chinese.
+func WriteLadder(w io.Writer, l *rules.Ladder) {
+	name := l.Subject.Name
+	if name == "" {
+		name = l.Subject.ID
+	}
+	fmt.Fprintf(w, "梯次培育：%s（%s，地区 %s），评估日期 %s\n", name, l.Subject.ID, l.Subject.Region, l.At)
+	fmt.Fprintln(w, "\n【现有资格】")
+	if len(l.Held) == 0 {
+		fmt.Fprintln(w, "   无有效认定记录")
+	}
+	for _, h := range l.Held {
+		fmt.Fprintf(w, "   %s：%s 认定，有效期至 %s（记录 %s）\n", h.StatusZh, h.Date, h.ValidUntil, h.Record)
+	}
+	if l.Renewal != nil {
+		fmt.Fprintf(w, "\n【重新认定】%s资格一年内到期\n", l.Renewal.StatusZh)
+		writeAssessment(w, l.Renewal)
+	}
+	fmt.Fprintln(w, "\n【下一级】")
+	switch {
+	case l.Next == "":
+		fmt.Fprintln(w, "   已处于梯队最高一级")
+	case !l.NextPack:
+		fmt.Fprintf(w, "   %s：该认定标准尚未编入标准包，无法评估\n", l.NextZh)
+	default:
+		fmt.Fprintf(w, "   %s\n", l.NextZh)
+		writeAssessment(w, l.NextResult)
+	}
+	if len(l.NearMisses) > 0 {
+		fmt.Fprintln(w, "\n【差距】")
+		for _, n := range l.NearMisses {
+			fmt.Fprintf(w, "   - %s\n", n)
+		}
+	}
+	if len(l.Skipped) > 0 {
+		fmt.Fprintf(w, "   （%s：认定标准尚未编入标准包，未评估）\n", strings.Join(l.Skipped, "、"))
+	}
+	if l.HighTech != nil && l.NextResult != l.HighTech {
+		fmt.Fprintln(w, "\n【小升高：高新技术企业】")
+		writeAssessment(w, l.HighTech)
+	}
+	if l.XiaoShengGao {
+		fmt.Fprintln(w, "\n【小升高】科技型中小企业已满足或接近高新技术企业认定条件，建议纳入高企培育库跟踪。")
+	}
+	fmt.Fprintln(w, "\n【全部认定标准评估】")
+	for _, a := range l.Assessments {
+		route := ""
+		if a.Route != "" {
+			route = "（直接确认：" + a.Route + "）"
+		}
+		fmt.Fprintf(w, "   %s：%s%s%s\n", a.Title, a.Verdict.Zh(), scoreText(a.Score), route)
+	}
+	fmt.Fprintf(w, "\n%s\n", l.Explanation)
+}
+
+func writeAssessment(w io.Writer, a *rules.Assessment) {
+	fmt.Fprintf(w, "   依据：%s（%s）\n", a.Document, a.DocumentID)
+	fmt.Fprintf(w, "   结论：%s%s\n", a.Verdict.Zh(), scoreText(a.Score))
+	for _, c := range append(a.Conditions, a.Routes...) {
+		st, _ := json.Marshal(c.State)
+		line := fmt.Sprintf("   %s %s（%s）", stateMark[strings.Trim(string(st), `"`)], c.Title, c.Section)
+		if c.Measure != "" {
+			line += "  " + c.Measure
+		}
+		if c.Detail != "" {
+			line += "  " + c.Detail
+		}
+		fmt.Fprintln(w, line)
+	}
+	if s := a.Score; s != nil {
+		for _, g := range s.Groups {
+			need := ""
+			if g.Need > 0 {
+				need = fmt.Sprintf("，需不低于%d分", g.Need)
+			}
+			fmt.Fprintf(w, "   · %s %s（满分%d%s）\n", g.Title, rangeText(g.Min, g.Max), g.Of, need)
+			for _, it := range g.Items {
+				extra := ""
+				if it.Band != "" {
+					extra += " " + it.Band + "档"
+				}
+				if it.Basis != "" {
+					extra += " 按" + it.Basis
+				}
+				if it.Measure != "" {
+					extra += " " + it.Measure
+				}
+				fmt.Fprintf(w, "       %s %s/%d%s（%s）\n", it.Title, rangeText(it.Min, it.Max), it.Of, extra, howZh[it.How])
+			}
+		}
+	}
+	if len(a.Missing) > 0 {
+		fmt.Fprintf(w, "   需补充：%s\n", strings.Join(a.Missing, "、"))
+	}
+	if a.ValidUntil != "" {
+		fmt.Fprintf(w, "   如获认定，有效期至 %s\n", a.ValidUntil)
+	}
+	if a.SourceStatus == "secondary" {
+		fmt.Fprintln(w, "   注：标准文本为转录本（policies/source/national/ORIGIN.md），引文以官方发布文本为准")
+	}
+}
+
+var howZh = map[string]string{"computed": "按数据计算", "assessed": "已录入评审结果", "expert": "待专家评审", "unknown": "缺数据"}
+
+func rangeText(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprintf("%d分", lo)
+	}
+	return fmt.Sprintf("%d–%d分", lo, hi)
+}
