@@ -50,7 +50,7 @@ func runCheck(e *env, args []string) error {
 		clauses += len(f.Clauses)
 		gates += len(f.Gates)
 	}
-	fmt.Fprintf(e.stdout, "%d files, %d clauses, %d gates: %d tests, %d passed, %d failed\n", len(files), clauses, gates, n, n-len(fails), len(fails))
+	fmt.Fprintf(e.stdout, "%d files, %d clauses, %d gates, %d standards: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), n, n-len(fails), len(fails))
 	if len(fails) > 0 || bad > 0 {
 		return exitError{1}
 	}
