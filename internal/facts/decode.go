@@ -190,8 +190,10 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 				known |= 1 << uint(f.index)
 			}
 			if f.required {
-				if _, ok := obj[f.name]; !ok || obj[f.name] == nil {
+				if v, ok := obj[f.name]; !ok || v == nil {
 					d.fail(path+"."+f.name, "required field %q is missing", f.name)
+				} else if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
+					d.fail(path+"."+f.name, "required field %q is empty", f.name)
 				}
 			}
 		}
