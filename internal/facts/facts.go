@@ -49,6 +49,8 @@ type Subject struct {
 	Resident          bool   `json:"resident" cel:"resident"`                     // 在中国境内（不含港澳台）注册的居民企业
 	Restricted        bool   `json:"restricted" cel:"restricted"`                 // 产品（服务）属于国家禁止、限制或淘汰类
 	StrategicEmerging bool   `json:"strategic_emerging" cel:"strategic_emerging"` // 主导产品属于《战略性新兴产业分类》
+	NicheSince        string `json:"niche_since" cel:"niche_since" kc:"date"`     // 开始从事特定细分市场的日期（专精特新）
+	DigitalLevel      int64  `json:"digital_level" cel:"digital_level"`           // 数字化水平等级（中小企业数字化水平评测）
 	Age               int64  `json:"age" cel:"age"`                               // person's age in years
 	Source            string `json:"source" cel:"source" kc:"enum=source"`
 	// EstablishedYear is derived from established: years before it count as
@@ -86,6 +88,7 @@ type Annual struct {
 	STStaff          int64 `json:"st_staff" cel:"st_staff"`                                // 科技人员数（高企、科技型中小企业口径）
 	Conversions      int64 `json:"conversions" cel:"conversions"`                          // 当年科技成果转化项数
 	EquityRaised     int64 `json:"equity_raised" cel:"equity_raised" kc:"money"`           // 当年新增股权融资（合格机构投资者实缴额）
+	NetProfit        int64 `json:"net_profit" cel:"net_profit" kc:"money"`                 // 净利润
 
 	// RDIntensity is derived: rd_expense / revenue (研发投入强度, 研发费用口径).
 	RDIntensity float64 `json:"-" cel:"rd_intensity"`

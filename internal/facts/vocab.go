@@ -134,6 +134,15 @@ var Vocab = map[string][]Term{
 		{"software_copyright", "软件著作权", "software copyright"},
 		{"trademark", "商标", "trademark"},
 	},
+	// classification: what a classification standard (划型, 规上) finds a
+	// subject to be; unlike a recognition it is not certified, only computed.
+	"classification": {
+		{"sme", "中小微型企业", "small, medium or micro enterprise"},
+		{"medium", "中型企业", "medium enterprise"},
+		{"small", "小型企业", "small enterprise"},
+		{"micro", "微型企业", "micro enterprise"},
+		{"above_scale_industrial", "规模以上工业企业", "industrial enterprise above designated size"},
+	},
 	"ip_acquired": {
 		{"own", "自主研发", "own research"},
 		{"transfer", "受让", "transferred in"},

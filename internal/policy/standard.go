@@ -139,8 +139,10 @@ func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
 	if m["valid_years"] != nil {
 		s.ValidYears = r.intVal(m["valid_years"], "valid_years")
 	}
-	if _, ok := facts.TermOf("recognition_kind", s.Status); m["status"] != nil && !ok {
-		r.fail(m["status"], "status %q is not a recognition kind (see docs/facts.md)", s.Status)
+	_, isRec := facts.TermOf("recognition_kind", s.Status)
+	_, isClass := facts.TermOf("classification", s.Status)
+	if m["status"] != nil && !isRec && !isClass {
+		r.fail(m["status"], "status %q is neither a recognition kind nor a classification (see docs/facts.md)", s.Status)
 	}
 	for i, st := range s.Next {
 		if _, ok := facts.TermOf("recognition_kind", st); !ok {
@@ -375,6 +377,13 @@ func (s *Standard) Citations() []*Citation {
 		}
 	}
 	return out
+}
+
+// Classifies reports whether the standard finds a classification (划型,
+// 规上) rather than a status that is recognised by a certificate.
+func (s *Standard) Classifies() bool {
+	_, ok := facts.TermOf("classification", s.Status)
+	return ok
 }
 
 // InForce reports whether the standard's version assesses date d.

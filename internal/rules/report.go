@@ -163,7 +163,7 @@ func (ev *Evaluator) EvaluateAssessed(f *facts.Facts, at policy.Date, fy int64) 
 			continue
 		}
 		as = append(as, a)
-		if a.Verdict != Qualifies || slices.ContainsFunc(held, func(h HeldStatus) bool { return h.Status == s.Status }) {
+		if a.Verdict != Qualifies || s.Classifies() || slices.ContainsFunc(held, func(h HeldStatus) bool { return h.Status == s.Status }) {
 			continue
 		}
 		event := "new"

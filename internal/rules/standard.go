@@ -276,7 +276,7 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	ev.at, ev.atStr = at, at.String()
 	ev.st.At, ev.st.AtDate = ev.atStr, at
 	a := &Assessment{
-		Standard: s.ID, Title: s.Title, Status: s.Status, StatusZh: facts.TermZh("recognition_kind", s.Status),
+		Standard: s.ID, Title: s.Title, Status: s.Status, StatusZh: statusZh(s.Standard),
 		Document: docName(s.Doc), DocumentID: s.Doc.ID, SourceStatus: s.Doc.SourceStatus, At: at.String(), FiscalYear: fy,
 	}
 	if !s.InForce(at) || !slices.Contains(s.Beneficiary, f.Subject.Kind) || !strings.HasPrefix(f.Subject.Region, s.region) {
@@ -384,6 +384,9 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	switch overall {
 	case stMet:
 		a.Verdict = Qualifies
+		if s.Classifies() {
+			break // a classification holds for the year assessed; it is not certified
+		}
 		if s.ValidYears > 0 {
 			a.ValidUntil = at.ValidityEnd(s.ValidYears).String()
 		} else {
@@ -398,6 +401,24 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	}
 	a.Explanation = ev.assessmentZh(s, a)
 	return a
+}
+
+// classZh words a classification's verdict: 是 / 否 rather than 符合条件.
+func classZh(v Verdict) string {
+	switch v {
+	case Qualifies:
+		return "是"
+	case NotQualified:
+		return "否"
+	}
+	return v.Zh()
+}
+
+func statusZh(s *policy.Standard) string {
+	if s.Classifies() {
+		return facts.TermZh("classification", s.Status)
+	}
+	return facts.TermZh("recognition_kind", s.Status)
 }
 
 func judgedBy(x facts.Assessment) string {
@@ -580,7 +601,11 @@ func (ev *Evaluator) assessmentZh(s *Standard, a *Assessment) string {
 	if s.Doc.Number != "" {
 		fmt.Fprintf(&b, "（%s）", s.Doc.Number)
 	}
-	fmt.Fprintf(&b, "%s，评估%s（%d年度数据）：%s。", s.Citation.Section, a.StatusZh, a.FiscalYear, a.Verdict.Zh())
+	if s.Classifies() {
+		fmt.Fprintf(&b, "%s，判定是否为%s（%d年度数据）：%s。", s.Citation.Section, a.StatusZh, a.FiscalYear, classZh(a.Verdict))
+	} else {
+		fmt.Fprintf(&b, "%s，评估%s（%d年度数据）：%s。", s.Citation.Section, a.StatusZh, a.FiscalYear, a.Verdict.Zh())
+	}
 	if a.Route != "" {
 		for _, r := range a.Routes {
 			if r.ID == a.Route {
