@@ -51,6 +51,7 @@ type Subject struct {
 	StrategicEmerging bool   `json:"strategic_emerging" cel:"strategic_emerging"` // 主导产品属于《战略性新兴产业分类》
 	NicheSince        string `json:"niche_since" cel:"niche_since" kc:"date"`     // 开始从事特定细分市场的日期（专精特新）
 	DigitalLevel      int64  `json:"digital_level" cel:"digital_level"`           // 数字化水平等级（中小企业数字化水平评测）
+	Listed            bool   `json:"listed" cel:"listed"`                         // 已在境内外股票市场上市（新三板及场外交易市场除外）
 	Age               int64  `json:"age" cel:"age"`                               // person's age in years
 	Source            string `json:"source" cel:"source" kc:"enum=source"`
 	// EstablishedYear is derived from established: years before it count as

@@ -15,6 +15,7 @@ var labels = map[string]string{
 	"subject.resident": "是否境内注册的居民企业", "subject.restricted": "产品（服务）是否属于国家禁止、限制或淘汰类",
 	"subject.strategic_emerging": "主导产品是否属于《战略性新兴产业分类》",
 	"subject.above_scale":        "是否规模以上企业", "subject.established_year": "成立年份", "subject.industrial": "是否工业企业", "subject.age": "年龄", "subject.source": "信息来源",
+	"subject.listed": "是否已上市", "subject.niche_since": "开始从事特定细分市场日期", "subject.digital_level": "数字化水平等级",
 
 	"revenue": "营业收入", "sales": "销售收入", "rd_expense": "研发费用", "rd_internal": "研发经费内部支出",
 	"rd_super_deduction": "研发费用加计扣除额", "super_deduction_first": "是否首次享受研发费用加计扣除",
