@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,34 +31,63 @@ recognition, and clauses that pay for that status show a projected amount,
 marked as resting on the assessment rather than on a certificate and kept
 out of the totals.`
 
+// subjectFlags are the flags of the commands that read one subject.
+type subjectFlags struct {
+	facts, at, dir *string
+	json           *bool
+}
+
+func addSubjectFlags(fs *flag.FlagSet) subjectFlags {
+	return subjectFlags{
+		facts: fs.String("facts", "", "facts file (JSON); - for standard input"),
+		at:    fs.String("at", "", "evaluation date YYYY-MM-DD (default: the facts file's as_of)"),
+		json:  fs.Bool("json", false, "print JSON"),
+		dir:   fs.String("policies", "", "policy directory (default: the bundled library)"),
+	}
+}
+
+// load reads the subject and the library; fy 0 means the year of the date.
+// Errors are printed; the returned error is the exit status.
+func (sf subjectFlags) load(e *env, fs *flag.FlagSet, fy int) (*facts.Facts, policy.Date, int64, *rules.Engine, error) {
+	if *sf.facts == "" {
+		fs.Usage()
+		return nil, 0, 0, nil, exitError{2}
+	}
+	f, err := readFacts(e, *sf.facts)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return nil, 0, 0, nil, exitError{2}
+	}
+	at, year, err := when(*sf.at, fy, f)
+	if err != nil {
+		return nil, 0, 0, nil, err
+	}
+	eng, err := loadEngine(e, *sf.dir)
+	if err != nil {
+		printErrs(e.stderr, err)
+		return nil, 0, 0, nil, exitError{1}
+	}
+	return f, at, year, eng, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
 func runEval(e *env, args []string) error {
 	fs := newFlags("eval", evalHelp, e)
-	factsPath := fs.String("facts", "", "facts file (JSON); - for standard input")
-	atFlag := fs.String("at", "", "evaluation date YYYY-MM-DD")
+	sf := addSubjectFlags(fs)
 	fyFlag := fs.Int("fy", 0, "fiscal year (default: the year of --at)")
-	asJSON := fs.Bool("json", false, "print JSON")
 	assess := fs.Bool("assess", false, "assess national standards first and show projected entitlements")
-	dir := fs.String("policies", "", "policy directory (default: the bundled library)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *factsPath == "" {
-		fs.Usage()
-		return exitError{2}
-	}
-	f, err := readFacts(e, *factsPath)
-	if err != nil {
-		printErrs(e.stderr, err)
-		return exitError{2}
-	}
-	at, fy, err := when(*atFlag, *fyFlag, f)
+	f, at, fy, eng, err := sf.load(e, fs, *fyFlag)
 	if err != nil {
 		return err
-	}
-	eng, err := loadEngine(e, *dir)
-	if err != nil {
-		printErrs(e.stderr, err)
-		return exitError{1}
 	}
 	ev := eng.NewEvaluator()
 	var r *rules.Report
@@ -66,11 +96,8 @@ func runEval(e *env, args []string) error {
 	} else {
 		r = ev.Evaluate(f, at, fy)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(r)
+	if *sf.json {
+		return writeJSON(e.stdout, r)
 	}
 	WriteReport(e.stdout, r)
 	return nil
@@ -174,7 +201,7 @@ func WriteReport(w io.Writer, r *rules.Report) {
 	if len(r.Assessments) > 0 {
 		fmt.Fprintln(w, "\n【认定标准评估】")
 		for _, a := range r.Assessments {
-			fmt.Fprintf(w, "   %s：%s%s\n", a.Title, a.Verdict.Zh(), scoreText(a.Score))
+			fmt.Fprintf(w, "   %s：%s%s\n", a.Title, a.VerdictZh(), scoreText(a.Score))
 		}
 	}
 }

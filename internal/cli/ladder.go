@@ -24,37 +24,17 @@ read the last fiscal year closed at --at ("最近一年").`
 
 func runLadder(e *env, args []string) error {
 	fs := newFlags("ladder", ladderHelp, e)
-	factsPath := fs.String("facts", "", "facts file (JSON); - for standard input")
-	atFlag := fs.String("at", "", "assessment date YYYY-MM-DD")
-	asJSON := fs.Bool("json", false, "print JSON")
-	dir := fs.String("policies", "", "policy directory (default: the bundled library)")
+	sf := addSubjectFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *factsPath == "" {
-		fs.Usage()
-		return exitError{2}
-	}
-	f, err := readFacts(e, *factsPath)
-	if err != nil {
-		printErrs(e.stderr, err)
-		return exitError{2}
-	}
-	at, _, err := when(*atFlag, 0, f)
+	f, at, _, eng, err := sf.load(e, fs, 0)
 	if err != nil {
 		return err
 	}
-	eng, err := loadEngine(e, *dir)
-	if err != nil {
-		printErrs(e.stderr, err)
-		return exitError{1}
-	}
 	l := eng.NewEvaluator().Ladder(f, at)
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(l)
+	if *sf.json {
+		return writeJSON(e.stdout, l)
 	}
 	WriteLadder(e.stdout, l)
 	return nil
@@ -112,7 +92,7 @@ func WriteLadder(w io.Writer, l *rules.Ladder) {
 		if a.Route != "" {
 			route = "（直接确认：" + a.Route + "）"
 		}
-		fmt.Fprintf(w, "   %s：%s%s%s\n", a.Title, a.Verdict.Zh(), scoreText(a.Score), route)
+		fmt.Fprintf(w, "   %s：%s%s%s\n", a.Title, a.VerdictZh(), scoreText(a.Score), route)
 	}
 	fmt.Fprintf(w, "\n%s\n", l.Explanation)
 }

@@ -362,7 +362,11 @@ func (r *reader) annotation(n *yaml.Node) *Annotation {
 
 var outcomes = []string{"entitled", "not_entitled", "needs_facts", "blocked", "not_blocked", "excluded", "not_applicable"}
 
-func (r *reader) test(n *yaml.Node) *Test {
+// testCase reads what clause, gate and standard tests share: name, date,
+// fiscal year, facts (decoded here, so a bad fact is reported at the test)
+// and the want mapping with the given keys, whose outcome must be one of
+// allowed.
+func (r *reader) testCase(n *yaml.Node, allowed []string, wantKeys ...string) (*Test, map[string]*yaml.Node) {
 	m := r.mapping(n, "test", "!name", "!at", "fy", "!facts", "!want")
 	t := &Test{Name: r.str(m["name"], "name"), At: r.date(m["at"], "at"), Pos: r.pos(n)}
 	if m["fy"] != nil {
@@ -376,11 +380,16 @@ func (r *reader) test(n *yaml.Node) *Test {
 			}
 		}
 	}
-	wm := r.mapping(m["want"], "want", "!outcome", "amount", "missing", "events")
+	wm := r.mapping(m["want"], "want", append([]string{"!outcome"}, wantKeys...)...)
 	t.Want.Outcome = r.str(wm["outcome"], "outcome")
-	if wm["outcome"] != nil && !slices.Contains(outcomes, t.Want.Outcome) {
-		r.fail(wm["outcome"], "outcome %q must be one of %s", t.Want.Outcome, strings.Join(outcomes, ", "))
+	if wm["outcome"] != nil && !slices.Contains(allowed, t.Want.Outcome) {
+		r.fail(wm["outcome"], "outcome %q must be one of %s", t.Want.Outcome, strings.Join(allowed, ", "))
 	}
+	return t, wm
+}
+
+func (r *reader) test(n *yaml.Node) *Test {
+	t, wm := r.testCase(n, outcomes, "amount", "missing", "events")
 	if a := wm["amount"]; a != nil {
 		if a.Kind == yaml.ScalarNode && a.Value == "unspecified" {
 			t.Want.Unspecified = true

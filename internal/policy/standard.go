@@ -321,24 +321,7 @@ func (r *reader) bands(n *yaml.Node, max int) []*Band {
 }
 
 func (r *reader) standardTest(n *yaml.Node) *Test {
-	m := r.mapping(n, "test", "!name", "!at", "fy", "!facts", "!want")
-	t := &Test{Name: r.str(m["name"], "name"), At: r.date(m["at"], "at"), Pos: r.pos(n)}
-	if m["fy"] != nil {
-		t.FY = r.intVal(m["fy"], "fy")
-	}
-	if fn := m["facts"]; fn != nil {
-		t.Facts = r.toJSON(fn)
-		if _, err := facts.DecodeBytes(t.Facts, ""); err != nil {
-			for _, e := range appendErr(nil, err) {
-				r.fail(fn, "test %q facts: %s: %s", t.Name, e.Pos.Path, e.Msg)
-			}
-		}
-	}
-	wm := r.mapping(m["want"], "want", "!outcome", "score", "route", "failed", "met", "missing", "review")
-	t.Want.Outcome = r.str(wm["outcome"], "outcome")
-	if wm["outcome"] != nil && !slices.Contains(standardOutcomes, t.Want.Outcome) {
-		r.fail(wm["outcome"], "outcome %q must be one of %s", t.Want.Outcome, strings.Join(standardOutcomes, ", "))
-	}
+	t, wm := r.testCase(n, standardOutcomes, "score", "route", "failed", "met", "missing", "review")
 	if sn := wm["score"]; sn != nil {
 		switch {
 		case sn.Kind == yaml.ScalarNode:

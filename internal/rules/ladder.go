@@ -103,6 +103,18 @@ func (ev *Evaluator) Ladder(f *facts.Facts, at policy.Date) *Ladder {
 			byStatus[s.Status] = a
 		}
 	}
+	// Rungs first in ladder order, then other statuses (瞪羚), then
+	// classifications (划型, 规上).
+	rank := func(a *Assessment) int {
+		if i := slices.Index(Rungs, a.Status); i >= 0 {
+			return i
+		}
+		if a.Classifies {
+			return len(Rungs) + 1
+		}
+		return len(Rungs)
+	}
+	slices.SortStableFunc(l.Assessments, func(a, b *Assessment) int { return rank(a) - rank(b) })
 	if top >= 0 {
 		l.Top = Rungs[top]
 	}

@@ -200,6 +200,7 @@ type Assessment struct {
 	At           string            `json:"at"`
 	FiscalYear   int64             `json:"fiscal_year"`
 	Verdict      Verdict           `json:"verdict"`
+	Classifies   bool              `json:"classifies,omitempty"` // a classification (划型, 规上), not a certified status
 	Route        string            `json:"route,omitempty"`
 	ValidUntil   string            `json:"valid_until,omitempty"`
 	Conditions   []ConditionResult `json:"conditions"`
@@ -278,6 +279,7 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	a := &Assessment{
 		Standard: s.ID, Title: s.Title, Status: s.Status, StatusZh: statusZh(s.Standard),
 		Document: docName(s.Doc), DocumentID: s.Doc.ID, SourceStatus: s.Doc.SourceStatus, At: at.String(), FiscalYear: fy,
+		Classifies: s.Classifies(),
 	}
 	if !s.InForce(at) || !slices.Contains(s.Beneficiary, f.Subject.Kind) || !strings.HasPrefix(f.Subject.Region, s.region) {
 		a.Verdict = VerdictNotApplicable
@@ -401,6 +403,14 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	}
 	a.Explanation = ev.assessmentZh(s, a)
 	return a
+}
+
+// VerdictZh is the verdict in Chinese; a classification answers 是 or 否.
+func (a *Assessment) VerdictZh() string {
+	if a.Classifies {
+		return classZh(a.Verdict)
+	}
+	return a.Verdict.Zh()
 }
 
 // classZh words a classification's verdict: 是 / 否 rather than 符合条件.
