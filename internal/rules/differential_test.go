@@ -46,22 +46,35 @@ func drawFacts(t *rapid.T, fy int64) *facts.Facts {
 		ID: "s", Kind: pick("kind", "subject_kind"),
 		Region: []string{"620602", "130407", "370902", "371302", "110101"}[rapid.IntRange(0, 4).Draw(t, "region")],
 		Size:   pick("size", "size"), AboveScale: rapid.Bool().Draw(t, "above"), Industrial: rapid.Bool().Draw(t, "industrial"),
-		Age: rapid.Int64Range(20, 70).Draw(t, "age"), Industry: "C26",
+		Age: rapid.Int64Range(20, 70).Draw(t, "age"), Industry: []string{"C26", "I65", "B06", "M73"}[rapid.IntRange(0, 3).Draw(t, "industry")],
+		Established: date("established"), Listed: rapid.Bool().Draw(t, "listed"), Resident: rapid.Bool().Draw(t, "resident"),
 	}
+	f.Subject.EstablishedYear = facts.YearOf(f.Subject.Established)
 	f.Subject.Known = randMask("subjectKnown") | facts.KnownBit("Subject", "id") | facts.KnownBit("Subject", "kind") | facts.KnownBit("Subject", "region")
-	for _, y := range []int64{fy - 1, fy} {
+	f.Subject.Known &^= facts.KnownBit("Subject", "established_year")
+	if f.Subject.Known.Has(facts.KnownBit("Subject", "established")) {
+		f.Subject.Known |= facts.KnownBit("Subject", "established_year")
+	}
+	for _, y := range []int64{fy - 2, fy - 1, fy} {
 		if !rapid.Bool().Draw(t, "hasAnnual") {
 			continue
 		}
 		a := facts.Annual{Year: y, Revenue: money("rev"), Sales: money("sales"), RDInternal: money("rdi"),
 			RDSuperDeduction: money("sd"), SuperDeductFirst: rapid.Bool().Draw(t, "first"),
-			Employees: rapid.Int64Range(0, 5000).Draw(t, "emp"), RDStaff: rapid.Int64Range(0, 500).Draw(t, "rds"), TechContracts: money("tc")}
+			Employees: rapid.Int64Range(0, 5000).Draw(t, "emp"), RDStaff: rapid.Int64Range(0, 500).Draw(t, "rds"), TechContracts: money("tc"),
+			RDDomestic: money("rdd"), TotalIncome: money("ti"), HTIncome: money("hti"), MainRevenue: money("mr"), CostExpense: money("ce"),
+			Assets: money("assets"), Liabilities: money("liab"), STStaff: rapid.Int64Range(0, 500).Draw(t, "sts"),
+			Conversions: rapid.Int64Range(0, 20).Draw(t, "conv"), EquityRaised: money("eq"), NetProfit: money("np") - 1e9}
+		a.NetAssets = a.Assets - a.Liabilities
 		a.RDExpense = a.Revenue/100 + rapid.Int64Range(-2, 2).Draw(t, "rdDelta")
 		if a.RDExpense < 0 || rapid.Bool().Draw(t, "rdFree") {
 			a.RDExpense = money("rd")
 		}
 		a.Known = randMask("annualKnown") | facts.KnownBit("Annual", "year")
-		a.Known &^= facts.KnownBit("Annual", "rd_intensity")
+		a.Known &^= facts.KnownBit("Annual", "rd_intensity") | facts.KnownBit("Annual", "net_assets")
+		if a.Known.Has(facts.KnownBit("Annual", "assets") | facts.KnownBit("Annual", "liabilities")) {
+			a.Known |= facts.KnownBit("Annual", "net_assets")
+		}
 		if a.Known.Has(facts.KnownBit("Annual", "revenue")|facts.KnownBit("Annual", "rd_expense")) && a.Revenue > 0 {
 			a.RDIntensity = float64(a.RDExpense) / float64(a.Revenue)
 			a.Known |= facts.KnownBit("Annual", "rd_intensity")
@@ -82,7 +95,14 @@ func drawFacts(t *rapid.T, fy int64) *facts.Facts {
 	}
 	for i := range n("nip") {
 		d := date("idate")
-		f.IP = append(f.IP, facts.IPItem{ID: fmt.Sprint("i", i), Kind: pick("ik", "ip_kind"), Date: d, Year: facts.YearOf(d), Known: all})
+		kind := pick("ik", "ip_kind")
+		until := []string{"", fmt.Sprintf("%04d-06-30", fy), fmt.Sprintf("%04d-12-31", fy+1)}[rapid.IntRange(0, 2).Draw(t, "iuntil")]
+		f.IP = append(f.IP, facts.IPItem{ID: fmt.Sprint("i", i), Kind: kind, Date: d, Year: facts.YearOf(d), Class: facts.IPClass(kind),
+			ValidUntil: until, Used: rapid.Bool().Draw(t, "iused"), Acquired: pick("iacq", "ip_acquired"), Known: all})
+	}
+	for i := range n("nin") {
+		d := date("xdate")
+		f.Incidents = append(f.Incidents, facts.Incident{ID: fmt.Sprint("x", i), Kind: pick("xk", "incident_kind"), Date: d, Year: facts.YearOf(d), Known: all})
 	}
 	for i := range n("nct") {
 		d := date("cdate")
@@ -115,9 +135,9 @@ func drawFacts(t *rapid.T, fy int64) *facts.Facts {
 // reference evaluates a checked program with cel-go, marking unknown facts
 // as unknown attributes (CEL partial evaluation).
 func reference(t *rapid.T, prg cel.Program, f *facts.Facts, fy int64, item any) tri {
-	vars := map[string]any{"subject": &f.Subject, "fy": fy,
+	vars := map[string]any{"subject": &f.Subject, "fy": fy, "at": fmt.Sprintf("%04d-12-31", fy), "at_year": fy,
 		"recognitions": f.Recognitions, "awards": f.Awards, "ip": f.IP, "contests": f.Contests,
-		"agreements": f.Agreements, "projects": f.Projects, "appointments": f.Appointments, "pools": f.Pools}
+		"agreements": f.Agreements, "projects": f.Projects, "appointments": f.Appointments, "pools": f.Pools, "incidents": f.Incidents}
 	if item != nil {
 		vars["item"] = item
 	}
@@ -137,7 +157,7 @@ func reference(t *rapid.T, prg cel.Program, f *facts.Facts, fy int64, item any) 
 	for _, y := range []struct {
 		v  string
 		yr int64
-	}{{"cur", fy}, {"last", fy - 1}} {
+	}{{"cur", fy}, {"last", fy - 1}, {"last2", fy - 2}} {
 		if a := f.AnnualOf(y.yr); a != nil {
 			vars[y.v] = a
 			unknownFields(y.v, reflect.TypeOf(facts.Annual{}), a.Known)
@@ -187,10 +207,33 @@ func TestCompiledAgreesWithCEL(t *testing.T) {
 		f := drawFacts(t, fy)
 		ev := eng.NewEvaluator()
 		ev.setup(f, fy)
+		ev.st.At, ev.st.AtDate = fmt.Sprintf("%04d-12-31", fy), policy.Date(fy*10000+1231)
 		for _, g := range eng.Gates {
 			got, want := g.blocks.b(&ev.st), reference(t, g.ref, f, fy, nil)
 			if got != want {
 				t.Fatalf("gate %s: compiled %d, CEL %d on %+v", g.ID, got, want, f)
+			}
+		}
+		for _, s := range eng.Standards {
+			for _, c := range append(append([]*criterion{}, s.requires...), s.routes...) {
+				if c.hasWhen {
+					if got, want := c.when.b(&ev.st), reference(t, c.ref, f, fy, nil); got != want {
+						t.Fatalf("standard %s condition %s: compiled %d, CEL %d", s.ID, c.src.ID, got, want)
+					}
+				}
+			}
+			for _, g := range s.groups {
+				for _, it := range g.items {
+					bands := it.bands
+					for _, o := range it.options {
+						bands = append(bands, o.bands...)
+					}
+					for _, b := range bands {
+						if got, want := b.when.b(&ev.st), reference(t, b.ref, f, fy, nil); got != want {
+							t.Fatalf("standard %s item %s band %s: compiled %d, CEL %d", s.ID, it.src.ID, b.src.Label, got, want)
+						}
+					}
+				}
 			}
 		}
 		for _, c := range eng.Clauses {
@@ -265,6 +308,10 @@ func TestCompiledAgreesWithCELOperators(t *testing.T) {
 		"cur.revenue / (cur.employees - cur.employees) > 0 || last.revenue > 0",
 		"!(cur.revenue % (last.employees * 0) == 0) || subject.above_scale",
 		"recognitions.exists(r, r.year / (cur.employees - cur.employees) > 0 || r.kind == 'gazelle')",
+		"growth(last2.net_assets, last.net_assets, cur.net_assets) >= pct(35) || growth(0, last.sales, cur.sales) > 0.0",
+		"days(subject.established, at) >= 365 && at_year == fy",
+		"size(ip.filter(i, i.class == 1 && (i.valid_until == '' || i.valid_until >= at))) >= size(incidents.filter(x, x.kind == 'safety'))",
+		"(subject.established_year <= fy - 2 ? last2.rd_expense : 0) + cur.rd_domestic > cur.cost_expense",
 	}
 	type prog struct {
 		v   value
@@ -285,6 +332,7 @@ func TestCompiledAgreesWithCELOperators(t *testing.T) {
 		f := drawFacts(t, fy)
 		ev := eng.NewEvaluator()
 		ev.setup(f, fy)
+		ev.st.At, ev.st.AtDate = fmt.Sprintf("%04d-12-31", fy), policy.Date(fy*10000+1231)
 		for _, p := range progs {
 			if got, want := p.v.b(&ev.st), reference(t, p.prg, f, fy, nil); got != want {
 				t.Fatalf("%s: compiled %d, CEL %d", p.src, got, want)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"cel.dev/cel-go/cel"
+
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
 	"kechuang/internal/money"
@@ -22,6 +24,7 @@ type Standard struct {
 }
 
 type criterion struct {
+	ref       cel.Program // reference interpreter, for the differential test
 	src       *policy.Criterion
 	when      value
 	hasWhen   bool
@@ -55,6 +58,7 @@ type scoreOption struct {
 }
 
 type band struct {
+	ref  cel.Program
 	src  *policy.Band
 	when value
 	refs []Ref
@@ -62,13 +66,13 @@ type band struct {
 
 func compileStandards(e *Engine, files []*policy.File) errs.List {
 	var l errs.List
-	cond := func(x policy.Expr) (value, []Ref, bool) {
-		v, refs, _, err := compileExpr(x, "", tBool)
+	cond := func(x policy.Expr) (value, []Ref, cel.Program, bool) {
+		v, refs, prg, err := compileExpr(x, "", tBool)
 		if err != nil {
 			l = append(l, err)
-			return value{}, nil, false
+			return value{}, nil, nil, false
 		}
-		return v, refs, true
+		return v, refs, prg, true
 	}
 	meas := func(m *policy.Measure) *measure {
 		if m == nil {
@@ -97,8 +101,8 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	crit := func(pc *policy.Criterion) *criterion {
 		c := &criterion{src: pc, measure: meas(pc.Measure)}
 		if pc.When.Src != "" {
-			if v, refs, ok := cond(pc.When); ok {
-				c.when, c.refs, c.hasWhen = v, refs, true
+			if v, refs, prg, ok := cond(pc.When); ok {
+				c.when, c.refs, c.hasWhen, c.ref = v, refs, true, prg
 				c.conjuncts = splitConjuncts(pc.When, "")
 			}
 		}
@@ -107,8 +111,8 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	bands := func(pb []*policy.Band) []band {
 		var out []band
 		for _, b := range pb {
-			v, refs, _ := cond(b.When)
-			out = append(out, band{src: b, when: v, refs: refs})
+			v, refs, prg, _ := cond(b.When)
+			out = append(out, band{src: b, when: v, refs: refs, ref: prg})
 		}
 		return out
 	}

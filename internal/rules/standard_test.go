@@ -1,0 +1,62 @@
+package rules
+
+import (
+	"fmt"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+)
+
+// TestAssessmentsNarrowScores: recording experts' points for score items
+// only narrows a standard's score range, never leaves it, and never changes
+// a verdict the open range had already decided. Once every open item is
+// judged and no fact is missing, the score is one number.
+func TestAssessmentsNarrowScores(t *testing.T) {
+	eng := loadLibrary(t)
+	rapid.Check(t, func(t *rapid.T) {
+		fy := int64(rapid.IntRange(2022, 2026).Draw(t, "fy"))
+		f := drawFacts(t, fy)
+		f.Subject.Kind = "enterprise"
+		at := policy.Date(fy*10000 + 1231)
+		ev := eng.NewEvaluator()
+		for _, s := range eng.Standards {
+			if s.Score == nil {
+				continue
+			}
+			open := ev.Assess(s, f, at)
+			if open.Verdict == VerdictNotApplicable {
+				continue
+			}
+			sc := open.Score
+			if sc.Min < 0 || sc.Min > sc.Max || sc.Max > sc.Of {
+				t.Fatalf("%s: score range [%d, %d] of %d", s.ID, sc.Min, sc.Max, sc.Of)
+			}
+			g := *f
+			g.Assessments = nil
+			for _, grp := range s.groups {
+				for _, it := range grp.items {
+					if it.src.Expert == "" {
+						continue
+					}
+					p := rapid.IntRange(0, it.src.Max).Draw(t, s.ID+"/"+it.src.ID)
+					g.Assessments = append(g.Assessments, facts.Assessment{ID: fmt.Sprint("a", len(g.Assessments)), Standard: s.ID,
+						Item: it.src.ID, Points: int64(p), Date: at.String()})
+				}
+			}
+			judged := ev.Assess(s, &g, at)
+			js := judged.Score
+			if js.Min < sc.Min || js.Max > sc.Max {
+				t.Fatalf("%s: judged score [%d, %d] outside the open range [%d, %d]", s.ID, js.Min, js.Max, sc.Min, sc.Max)
+			}
+			if (open.Verdict == Qualifies || open.Verdict == NotQualified) && judged.Verdict != open.Verdict {
+				t.Fatalf("%s: verdict %s became %s once experts scored", s.ID, open.Verdict, judged.Verdict)
+			}
+			if len(judged.Missing) == 0 && js.Min != js.Max {
+				t.Fatalf("%s: every item judged and no fact missing, yet the score is [%d, %d]", s.ID, js.Min, js.Max)
+			}
+		}
+	})
+}
