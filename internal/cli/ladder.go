@@ -89,8 +89,11 @@ func WriteLadder(w io.Writer, l *rules.Ladder) {
 	fmt.Fprintln(w, "\n【全部认定标准评估】")
 	for _, a := range l.Assessments {
 		route := ""
-		if a.Route != "" {
+		switch {
+		case a.Route != "" && a.Verdict == rules.Qualifies:
 			route = "（直接确认：" + a.Route + "）"
+		case a.Route != "":
+			route = "（直接确认条件 " + a.Route + " 已满足，但基本条件尚未全部满足）"
 		}
 		fmt.Fprintf(w, "   %s：%s%s%s\n", a.Title, a.VerdictZh(), scoreText(a.Score), route)
 	}
@@ -100,9 +103,8 @@ func WriteLadder(w io.Writer, l *rules.Ladder) {
 func writeAssessment(w io.Writer, a *rules.Assessment) {
 	fmt.Fprintf(w, "   依据：%s（%s）\n", a.Document, a.DocumentID)
 	fmt.Fprintf(w, "   结论：%s%s\n", a.Verdict.Zh(), scoreText(a.Score))
-	for _, c := range append(a.Conditions, a.Routes...) {
-		st, _ := json.Marshal(c.State)
-		line := fmt.Sprintf("   %s %s（%s）", stateMark[strings.Trim(string(st), `"`)], c.Title, c.Section)
+	condLine := func(c rules.ConditionResult, mark string) {
+		line := fmt.Sprintf("   %s %s（%s）", mark, c.Title, c.Section)
 		if c.Measure != "" {
 			line += "  " + c.Measure
 		}
@@ -110,6 +112,21 @@ func writeAssessment(w io.Writer, a *rules.Assessment) {
 			line += "  " + c.Detail
 		}
 		fmt.Fprintln(w, line)
+	}
+	for _, c := range a.Conditions {
+		st, _ := json.Marshal(c.State)
+		condLine(c, stateMark[strings.Trim(string(st), `"`)])
+	}
+	if len(a.Routes) > 0 {
+		fmt.Fprintln(w, "   直接确认（满足其一即可，不看评分）：")
+		for _, c := range a.Routes {
+			st, _ := json.Marshal(c.State)
+			mark := stateMark[strings.Trim(string(st), `"`)]
+			if mark == "✗" {
+				mark, c.Detail = "·", "" // an alternative not taken, not a failure
+			}
+			condLine(c, mark)
+		}
 	}
 	if s := a.Score; s != nil {
 		for _, g := range s.Groups {

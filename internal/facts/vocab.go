@@ -105,7 +105,7 @@ var Vocab = map[string][]Term{
 		{"sci_pop_district_base", "区级科普基地", "district science popularisation base"},
 		{"sci_innov_top50", "“科技创新50强”企业", "top-50 S&T innovation enterprise"},
 		{"tech_transfer_agency", "技术转移机构", "technology transfer agency"},
-		{"standard_lead", "主导制定标准（category: international 国际标准 / national 国家标准 / industry 行业标准）", "led the drafting of a standard"},
+		{"standard_lead", "主导制定标准（国际、国家或行业标准）", "led the drafting of a standard (category: international, national or industry)"},
 		{"other", "其他", "other"},
 	},
 	"award_kind": {

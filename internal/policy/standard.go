@@ -24,6 +24,7 @@ type Standard struct {
 	Level       string // the level of that status
 	Beneficiary []string
 	Citation    Citation
+	Applies     Expr     // optional scope: where it is false the standard does not decide (划型: only the industries transcribed)
 	ValidYears  int      // years a certificate is valid (第九条: 三年); 0: valid for its year only
 	ValidFrom   Date     // version dates: the standard assesses dates in [ValidFrom, ValidTo]
 	ValidTo     Date     // zero: no end
@@ -120,7 +121,7 @@ var standardOutcomes = []string{"qualifies", "not_qualified", "needs_review", "n
 var measureUnits = []string{"percent", "money", "count", "days", "years"}
 
 func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
-	m := r.mapping(n, "standard", "!id", "!title", "!status", "!level", "!beneficiary", "!citation", "valid_years",
+	m := r.mapping(n, "standard", "!id", "!title", "!status", "!level", "!beneficiary", "!citation", "applies", "valid_years",
 		"valid_from", "valid_to", "next", "!requires", "score", "routes", "notes", "!tests")
 	s := &Standard{
 		ID:          r.id(m["id"], "standard id"),
@@ -129,6 +130,7 @@ func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
 		Level:       r.str(m["level"], "level"),
 		Beneficiary: r.strList(m["beneficiary"], "beneficiary"),
 		Citation:    r.citation(m["citation"]),
+		Applies:     r.expr(m["applies"], "applies"),
 		ValidFrom:   r.date(m["valid_from"], "valid_from"),
 		ValidTo:     r.date(m["valid_to"], "valid_to"),
 		Next:        r.strList(m["next"], "next"),

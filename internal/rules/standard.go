@@ -16,11 +16,14 @@ import (
 // Standard is a compiled qualification standard (国家认定标准).
 type Standard struct {
 	*policy.Standard
-	Index    int
-	region   string
-	requires []*criterion
-	routes   []*criterion
-	groups   []*scoreGroup
+	Index     int
+	region    string
+	applies   *value // scope; nil: everywhere
+	appRefs   []Ref
+	appliesZh string
+	requires  []*criterion
+	routes    []*criterion
+	groups    []*scoreGroup
 }
 
 type criterion struct {
@@ -119,6 +122,12 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	for _, f := range files {
 		for _, ps := range f.Standards {
 			s := &Standard{Standard: ps, Index: len(e.Standards), region: policy.RegionPrefix(f.Document.Jurisdiction)}
+			if ps.Applies.Src != "" {
+				if v, refs, _, ok := cond(ps.Applies); ok {
+					s.applies, s.appRefs = &v, refs
+					s.appliesZh = renderZhExpr(ps.Applies)
+				}
+			}
 			for _, c := range ps.Requires {
 				s.requires = append(s.requires, crit(c))
 			}
@@ -291,6 +300,11 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 		return a
 	}
 	st := &ev.st
+	if s.applies != nil && s.applies.b(st) == triF {
+		a.Verdict = VerdictNotApplicable
+		a.Explanation = fmt.Sprintf("%s不适用：该主体不在本标准已编码部分的适用范围内（需%s）。", s.Title, s.appliesZh)
+		return a
+	}
 	missing := map[string]bool{}
 	addMissing := func(refs []Ref) {
 		for _, r := range refs {
@@ -359,6 +373,10 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 		return r
 	}
 	reqState := stMet
+	if s.applies != nil && s.applies.b(st) != triT {
+		reqState = stUnknown // whether the standard applies at all is not known
+		addMissing(s.appRefs)
+	}
 	for _, c := range s.requires {
 		r := evalCrit(c)
 		a.Conditions = append(a.Conditions, r)

@@ -60,3 +60,32 @@ func TestAssessmentsNarrowScores(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAssessHTE: one subject against the 高新技术企业 standard (nine
+// conditions, fourteen score items), explanation included.
+func BenchmarkAssessHTE(b *testing.B) {
+	eng := loadLibrary(b)
+	s, ok := eng.StandardByID("hte-2016")
+	if !ok {
+		b.Fatal("no hte-2016")
+	}
+	f := exampleFacts(b, "wuwei-hte-candidate.json")
+	at := policy.Date(20241231)
+	ev := eng.NewEvaluator()
+	b.ReportAllocs()
+	for b.Loop() {
+		ev.Assess(s, f, at)
+	}
+}
+
+// BenchmarkLadder: every standard for one subject, placed on the ladder.
+func BenchmarkLadder(b *testing.B) {
+	eng := loadLibrary(b)
+	f := exampleFacts(b, "ladder-sme-near-hte.json")
+	at := policy.Date(20250601)
+	ev := eng.NewEvaluator()
+	b.ReportAllocs()
+	for b.Loop() {
+		ev.Ladder(f, at)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"kechuang/internal/facts"
 	"kechuang/internal/money"
+	"kechuang/internal/policy"
 )
 
 // zhRenderer renders a checked CEL expression in plain Chinese for
@@ -209,4 +210,17 @@ func (r *zhRenderer) call(e ast.Expr, ctx ast.Expr) string {
 		return r.in(l, nil) + op + r.in(rr, l)
 	}
 	return "…"
+}
+
+// renderZhExpr renders a whole (checked) expression in Chinese.
+func renderZhExpr(x policy.Expr) string {
+	env, err := Env("")
+	if err != nil {
+		return x.Src
+	}
+	checked, iss := env.Compile(x.Src)
+	if iss.Err() != nil {
+		return x.Src
+	}
+	return renderZh(checked.NativeRep().Expr(), "")
 }
