@@ -23,7 +23,7 @@ var labels = map[string]string{
 	"rd_intensity": "研发投入强度（研发费用/营业收入）",
 	"rd_domestic":  "境内研究开发费用", "total_income": "总收入", "ht_income": "高新技术产品（服务）收入",
 	"main_revenue": "主营业务收入", "cost_expense": "成本费用支出总额", "assets": "资产总额", "liabilities": "负债总额",
-	"net_assets": "净资产", "st_staff": "科技人员数", "conversions": "科技成果转化项数", "equity_raised": "新增股权融资额",
+	"net_assets": "净资产", "net_profit": "净利润", "st_staff": "科技人员数", "conversions": "科技成果转化项数", "equity_raised": "新增股权融资额",
 	"acquired": "获得方式", "used": "是否已用于高企申请", "class": "知识产权类别", "until": "移出日期", "year": "年度", "source": "来源",
 
 	"kind": "类别", "level": "级别", "event": "认定类型", "date": "日期", "valid_until": "有效期至", "of": "升级前平台",

@@ -166,6 +166,8 @@ var Vocab = map[string][]Term{
 		{"second", "二等奖", "second prize"},
 		{"third", "三等奖", "third prize"},
 		{"excellence", "优秀奖", "honourable mention"},
+		{"top500", "全国500强", "national top 500"},
+		{"top50", "全国50强", "national top 50"},
 	},
 	"agreement_kind": {
 		{"industry_university", "产学研科技合作协议", "industry-university cooperation agreement"},
