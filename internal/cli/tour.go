@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 
 	"kechuang"
 	"kechuang/internal/facts"
@@ -15,7 +16,8 @@ kechuang tour
 
 The five-minute tour (what ` + "`make run`" + ` does until the server exists): checks the
 bundled policy library, then evaluates every bundled example subject in
-examples/ and prints each report.`
+examples/ and prints each report: the ladder (梯次培育) for examples/ladder-*,
+eval --assess for the *-hte-candidate examples, eval for the rest.`
 
 func runTour(e *env, args []string) error {
 	fs0 := newFlags("tour", tourHelp, e)
@@ -48,8 +50,18 @@ func runTour(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "\n== kechuang eval --facts %s\n", path.Clean(n))
-		WriteReport(e.stdout, eng.NewEvaluator().Evaluate(f, at, fy))
+		ev := eng.NewEvaluator()
+		switch base := path.Base(n); {
+		case strings.HasPrefix(base, "ladder-"):
+			fmt.Fprintf(e.stdout, "\n== kechuang ladder --facts %s\n", path.Clean(n))
+			WriteLadder(e.stdout, ev.Ladder(f, at))
+		case strings.HasSuffix(base, "-hte-candidate.json"):
+			fmt.Fprintf(e.stdout, "\n== kechuang eval --assess --facts %s\n", path.Clean(n))
+			WriteReport(e.stdout, ev.EvaluateAssessed(f, at, fy))
+		default:
+			fmt.Fprintf(e.stdout, "\n== kechuang eval --facts %s\n", path.Clean(n))
+			WriteReport(e.stdout, ev.Evaluate(f, at, fy))
+		}
 	}
 	return nil
 }

@@ -36,7 +36,85 @@ type Standard struct {
 	Tests       []*Test
 	Pos         errs.Pos
 
+	// Extends names the standard this one adapts (a province's version of a
+	// national standard); ReplaceGroups are its own score groups, replacing
+	// the base's groups of the same id (专精特新 特色化指标: 由省级中小企业主管部门
+	// 设定). Everything else comes from the base when the library is compiled.
+	Extends       string
+	ReplaceGroups []*ScoreGroup
+
 	Doc *Document
+}
+
+func isExtension(n *yaml.Node) bool {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "extends" {
+			return true
+		}
+	}
+	return false
+}
+
+// extension reads a standard that adapts another: its own id, title,
+// citation, scope, dates, replacement score groups and tests.
+func (r *reader) extension(n *yaml.Node, doc *Document) *Standard {
+	m := r.mapping(n, "standard", "!id", "!title", "!extends", "!citation", "applies", "valid_from", "valid_to",
+		"!replace_groups", "notes", "!tests")
+	s := &Standard{
+		ID:        r.id(m["id"], "standard id"),
+		Title:     r.str(m["title"], "title"),
+		Extends:   r.id(m["extends"], "extends"),
+		Citation:  r.citation(m["citation"]),
+		Applies:   r.expr(m["applies"], "applies"),
+		ValidFrom: r.date(m["valid_from"], "valid_from"),
+		ValidTo:   r.date(m["valid_to"], "valid_to"),
+		Notes:     r.prose(m["notes"], "notes"),
+		Pos:       r.pos(n),
+		Doc:       doc,
+	}
+	seen := map[string]bool{}
+	for _, gn := range r.seq(m["replace_groups"], "replace_groups") {
+		g := r.scoreGroup(gn, func(id string, n *yaml.Node) {
+			if seen[id] {
+				r.fail(n, "id %q is used twice in standard %s", id, s.ID)
+			}
+			seen[id] = true
+		})
+		s.ReplaceGroups = append(s.ReplaceGroups, g)
+	}
+	for _, t := range r.seq(m["tests"], "tests") {
+		s.Tests = append(s.Tests, r.standardTest(t))
+	}
+	return s
+}
+
+// Merge returns the standard an extension stands for: base with the
+// extension's identity, citation, scope, dates, tests and score groups.
+func (s *Standard) Merge(base *Standard) (*Standard, error) {
+	m := *base
+	m.ID, m.Title, m.Citation, m.Notes, m.Tests, m.Pos, m.Doc = s.ID, s.Title, s.Citation, s.Notes, s.Tests, s.Pos, s.Doc
+	m.Extends, m.ReplaceGroups = s.Extends, s.ReplaceGroups
+	m.Applies, m.ValidFrom, m.ValidTo = s.Applies, s.ValidFrom, s.ValidTo
+	if base.Score == nil {
+		return nil, errs.At(s.Pos, "standard %s extends %s, which has no score groups to replace", s.ID, base.ID)
+	}
+	sc := *base.Score
+	sc.Groups = slices.Clone(base.Score.Groups)
+	for _, g := range s.ReplaceGroups {
+		i := slices.IndexFunc(sc.Groups, func(b *ScoreGroup) bool { return b.ID == g.ID })
+		if i < 0 {
+			return nil, errs.At(g.Pos, "standard %s replaces group %q, which %s does not have", s.ID, g.ID, base.ID)
+		}
+		if g.Max != sc.Groups[i].Max {
+			return nil, errs.At(g.Pos, "group %s is worth %d points in %s; its replacement must be worth the same, not %d", g.ID, sc.Groups[i].Max, base.ID, g.Max)
+		}
+		sc.Groups[i] = g
+	}
+	m.Score = &sc
+	return &m, nil
 }
 
 // Criterion is one condition of a standard. When is computed from facts;
@@ -56,10 +134,11 @@ type Criterion struct {
 // Measure is a figure shown with a criterion or score item so the reader
 // sees how far the subject is from the bound, e.g. the three-year R&D ratio.
 type Measure struct {
-	Label string
-	Expr  Expr
-	Unit  string // percent, money, count, days, years
-	Need  Expr   // optional: the bound the figure must reach, in the same unit (shown as 需不低于…)
+	Label   string
+	Expr    Expr
+	Unit    string // percent, money, count, days, years
+	Need    Expr   // optional: the bound the figure must reach, in the same unit (shown as 需不低于…)
+	Defined Expr   // optional: where false the figure cannot be computed (a zero denominator) and is shown as such
 }
 
 // Score is a points table (创新能力评价, 评价指标).
@@ -121,6 +200,9 @@ var standardOutcomes = []string{"qualifies", "not_qualified", "needs_review", "n
 var measureUnits = []string{"percent", "money", "count", "days", "years"}
 
 func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
+	if isExtension(n) {
+		return r.extension(n, doc)
+	}
 	m := r.mapping(n, "standard", "!id", "!title", "!status", "!level", "!beneficiary", "!citation", "applies", "valid_years",
 		"valid_from", "valid_to", "next", "!requires", "score", "routes", "notes", "!tests")
 	s := &Standard{
@@ -212,8 +294,9 @@ func (r *reader) measure(n *yaml.Node) *Measure {
 	if n == nil {
 		return nil
 	}
-	m := r.mapping(n, "measure", "!label", "!expr", "!unit", "need")
-	ms := &Measure{Label: r.str(m["label"], "label"), Expr: r.expr(m["expr"], "expr"), Unit: r.str(m["unit"], "unit"), Need: r.expr(m["need"], "need")}
+	m := r.mapping(n, "measure", "!label", "!expr", "!unit", "need", "defined")
+	ms := &Measure{Label: r.str(m["label"], "label"), Expr: r.expr(m["expr"], "expr"), Unit: r.str(m["unit"], "unit"),
+		Need: r.expr(m["need"], "need"), Defined: r.expr(m["defined"], "defined")}
 	if m["unit"] != nil && !slices.Contains(measureUnits, ms.Unit) {
 		r.fail(m["unit"], "unit %q must be one of %s", ms.Unit, strings.Join(measureUnits, ", "))
 	}
@@ -232,35 +315,42 @@ func (r *reader) score(n *yaml.Node, uniq func(string, *yaml.Node)) *Score {
 		r.fail(n, "score needs exactly one pass rule: above (more than, 以上（不含）) or at_least (不低于)")
 	}
 	for _, gn := range r.seq(m["groups"], "groups") {
-		gm := r.mapping(gn, "score group", "!id", "!title", "!max", "min", "citation", "!items")
-		g := &ScoreGroup{ID: r.id(gm["id"], "group id"), Title: r.str(gm["title"], "title"), Max: r.intVal(gm["max"], "max"), Pos: r.pos(gn)}
-		uniq(g.ID, gn)
-		if gm["min"] != nil {
-			g.Min = r.intVal(gm["min"], "min")
-		}
-		if gm["citation"] != nil {
-			c := r.citation(gm["citation"])
-			g.Citation = &c
-		}
-		sum := 0
-		for _, in := range r.seq(gm["items"], "items") {
-			it := r.scoreItem(in)
-			uniq(it.ID, in)
-			g.Items = append(g.Items, it)
-			if !it.Bonus {
-				sum += it.Max
-			}
-		}
-		if sum != g.Max {
-			r.fail(gn, "group %s: its items' maxima add up to %d, not %d", g.ID, sum, g.Max)
-		}
-		if g.Min > g.Max {
-			r.fail(gm["min"], "min is above max")
-		}
+		g := r.scoreGroup(gn, uniq)
 		s.Groups = append(s.Groups, g)
 		s.Max += g.Max
 	}
 	return s
+}
+
+// scoreGroup reads one indicator group; its items' maxima must add up to the
+// group's (bonus items aside).
+func (r *reader) scoreGroup(gn *yaml.Node, uniq func(string, *yaml.Node)) *ScoreGroup {
+	gm := r.mapping(gn, "score group", "!id", "!title", "!max", "min", "citation", "!items")
+	g := &ScoreGroup{ID: r.id(gm["id"], "group id"), Title: r.str(gm["title"], "title"), Max: r.intVal(gm["max"], "max"), Pos: r.pos(gn)}
+	uniq(g.ID, gn)
+	if gm["min"] != nil {
+		g.Min = r.intVal(gm["min"], "min")
+	}
+	if gm["citation"] != nil {
+		c := r.citation(gm["citation"])
+		g.Citation = &c
+	}
+	sum := 0
+	for _, in := range r.seq(gm["items"], "items") {
+		it := r.scoreItem(in)
+		uniq(it.ID, in)
+		g.Items = append(g.Items, it)
+		if !it.Bonus {
+			sum += it.Max
+		}
+	}
+	if sum != g.Max {
+		r.fail(gn, "group %s: its items' maxima add up to %d, not %d", g.ID, sum, g.Max)
+	}
+	if g.Min > g.Max {
+		r.fail(gm["min"], "min is above max")
+	}
+	return g
 }
 
 func (r *reader) scoreItem(n *yaml.Node) *ScoreItem {
@@ -347,6 +437,17 @@ func (r *reader) standardTest(n *yaml.Node) *Test {
 // routes, score, groups and items.
 func (s *Standard) Citations() []*Citation {
 	out := []*Citation{&s.Citation}
+	for _, g := range s.ReplaceGroups {
+		if g.Citation != nil {
+			out = append(out, g.Citation)
+		}
+		for _, it := range g.Items {
+			out = append(out, &it.Citation)
+		}
+	}
+	if s.Extends != "" {
+		return out // the rest is the base's, checked in its own file
+	}
 	for _, c := range append(slices.Clone(s.Requires), s.Routes...) {
 		out = append(out, &c.Citation)
 	}

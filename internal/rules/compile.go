@@ -51,7 +51,10 @@ type conjunct struct {
 	v    value
 	refs []Ref
 	cmp  *comparison // non-nil for `fact op constant`
-	req  *requirement
+	// inner are the `fact op constant` comparisons nested in the conjunct's
+	// || , && and ! (not in ternaries or comprehensions): bounds too.
+	inner []*comparison
+	req   *requirement
 }
 
 // requirement is a conjunct `fact == 'code'` or `fact in ['a', 'b']` on a
@@ -261,9 +264,32 @@ func splitConjuncts(x policy.Expr, list string) []conjunct {
 			return nil
 		}
 		c := conjunct{text: text, zh: renderZh(p, list), v: v, refs: l.refs, cmp: comparisonOf(p, l), req: requirementOf(p, l)}
+		if c.cmp == nil {
+			c.inner = innerComparisons(p, l)
+		}
 		out = append(out, c)
 	}
 	return out
+}
+
+// innerComparisons finds `fact op constant` under logical operators.
+func innerComparisons(e ast.Expr, l *lowerer) []*comparison {
+	if e.Kind() != ast.CallKind {
+		return nil
+	}
+	switch e.AsCall().FunctionName() {
+	case "_||_", "_&&_", "!_":
+		var out []*comparison
+		for _, a := range e.AsCall().Args() {
+			if c := comparisonOf(a, l); c != nil {
+				out = append(out, c)
+				continue
+			}
+			out = append(out, innerComparisons(a, l)...)
+		}
+		return out
+	}
+	return nil
 }
 
 // requirementOf recognises string equality and membership on one fact.

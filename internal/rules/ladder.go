@@ -93,7 +93,7 @@ func (ev *Evaluator) Ladder(f *facts.Facts, at policy.Date) *Ladder {
 		}
 	}
 	byStatus := map[string]*Assessment{}
-	for _, s := range e.Standards {
+	for _, s := range e.StandardsFor(f, at) {
 		a := ev.Assess(s, f, at)
 		if a.Verdict == VerdictNotApplicable {
 			continue

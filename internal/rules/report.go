@@ -157,7 +157,7 @@ func (ev *Evaluator) EvaluateAssessed(f *facts.Facts, at policy.Date, fy int64) 
 	g.Recognitions = slices.Clone(f.Recognitions)
 	held := ev.eng.Held(f, at)
 	var as []*Assessment
-	for _, s := range ev.eng.Standards {
+	for _, s := range ev.eng.StandardsFor(f, at) {
 		a := ev.Assess(s, f, at)
 		if a.Verdict == VerdictNotApplicable {
 			continue

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -37,9 +38,10 @@ type criterion struct {
 }
 
 type measure struct {
-	src  *policy.Measure
-	v    value
-	need *value
+	src     *policy.Measure
+	v       value
+	need    *value
+	defined *value
 }
 
 type scoreGroup struct {
@@ -61,10 +63,11 @@ type scoreOption struct {
 }
 
 type band struct {
-	ref  cel.Program
-	src  *policy.Band
-	when value
-	refs []Ref
+	ref       cel.Program
+	conjuncts []conjunct
+	src       *policy.Band
+	when      value
+	refs      []Ref
 }
 
 func compileStandards(e *Engine, files []*policy.File) errs.List {
@@ -99,6 +102,14 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 			}
 			ms.need = &nv
 		}
+		if m.Defined.Src != "" {
+			dv, _, _, err := compileExpr(m.Defined, "", tBool)
+			if err != nil {
+				l = append(l, err)
+				return nil
+			}
+			ms.defined = &dv
+		}
 		return ms
 	}
 	crit := func(pc *policy.Criterion) *criterion {
@@ -114,13 +125,38 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	bands := func(pb []*policy.Band) []band {
 		var out []band
 		for _, b := range pb {
-			v, refs, prg, _ := cond(b.When)
-			out = append(out, band{src: b, when: v, refs: refs, ref: prg})
+			v, refs, prg, ok := cond(b.When)
+			bd := band{src: b, when: v, refs: refs, ref: prg}
+			if ok {
+				bd.conjuncts = splitConjuncts(b.When, "")
+			}
+			out = append(out, bd)
 		}
 		return out
 	}
+	bases := map[string]*policy.Standard{}
 	for _, f := range files {
 		for _, ps := range f.Standards {
+			if ps.Extends == "" {
+				bases[ps.ID] = ps
+			}
+		}
+	}
+	for _, f := range files {
+		for _, ps := range f.Standards {
+			if ps.Extends != "" {
+				base, ok := bases[ps.Extends]
+				if !ok {
+					l = append(l, errs.At(ps.Pos, "standard %s extends %q, which is not a standard of the library (or is itself an extension)", ps.ID, ps.Extends))
+					continue
+				}
+				merged, err := ps.Merge(base)
+				if err != nil {
+					l = append(l, err.(*errs.Error))
+					continue
+				}
+				ps = merged
+			}
 			s := &Standard{Standard: ps, Index: len(e.Standards), region: policy.RegionPrefix(f.Document.Jurisdiction)}
 			if ps.Applies.Src != "" {
 				if v, refs, _, ok := cond(ps.Applies); ok {
@@ -151,6 +187,26 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 		}
 	}
 	return l
+}
+
+// StandardsFor lists the standards that assess f at date at: a base standard
+// gives way to an extension of it (a province's version) that is in force
+// and covers the subject's region.
+func (e *Engine) StandardsFor(f *facts.Facts, at policy.Date) []*Standard {
+	replaced := map[string]bool{}
+	for _, s := range e.Standards {
+		if s.Extends != "" && s.InForce(at) && strings.HasPrefix(f.Subject.Region, s.region) {
+			replaced[s.Extends] = true
+		}
+	}
+	var out []*Standard
+	for _, s := range e.Standards {
+		if replaced[s.ID] || (s.Extends != "" && !strings.HasPrefix(f.Subject.Region, s.region)) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // StandardByID returns the compiled standard with that id.
@@ -466,17 +522,31 @@ func (ev *Evaluator) measureText(m *measure) string {
 		return ""
 	}
 	st := &ev.st
+	unknown := func(t tri) string {
+		if t == triE {
+			return "无法计算"
+		}
+		return "未知"
+	}
+	if m.defined != nil {
+		if t := m.defined.b(st); t == triF {
+			return m.src.Label + "：无法计算（分母为0）"
+		}
+	}
 	text := func(v value) string {
 		if m.src.Unit == "percent" {
 			d, t := v.d(st)
-			if t != triT {
-				return "未知"
+			switch {
+			case t != triT:
+				return unknown(t)
+			case math.IsNaN(d) || math.IsInf(d, 0):
+				return "无法计算（分母为0）"
 			}
 			return fmt.Sprintf("%.2f%%", d*100)
 		}
 		n, t := v.i(st)
 		if t != triT {
-			return "未知"
+			return unknown(t)
 		}
 		switch m.src.Unit {
 		case "money":

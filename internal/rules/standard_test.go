@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -87,5 +88,66 @@ func BenchmarkLadder(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ev.Ladder(f, at)
+	}
+}
+
+// TestExtendsReplacesGroups: a province's version of a national standard
+// (extends) replaces the named score group, is assessed instead of the base
+// for subjects in the province, and leaves the base for everyone else.
+func TestExtendsReplacesGroups(t *testing.T) {
+	files, err := policy.LoadDir("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := policy.LoadFile("testdata/province/fixture-specialized.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := Compile(append(files, fx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, ok := eng.StandardByID("fixture-specialized-sme")
+	if !ok {
+		t.Fatal("extension not compiled")
+	}
+	if ext.Status != "specialized_sme" || len(ext.requires) == 0 {
+		t.Fatalf("extension did not inherit the base: status %q, %d conditions", ext.Status, len(ext.requires))
+	}
+	ids := func(list []*Standard) (out []string) {
+		for _, s := range list {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	at := policy.Date(20250601)
+	for _, tt := range []struct {
+		region        string
+		want, notWant string
+	}{
+		{"370902", "fixture-specialized-sme", "specialized-sme-2022"},
+		{"620602", "specialized-sme-2022", "fixture-specialized-sme"},
+	} {
+		f := &facts.Facts{Subject: facts.Subject{ID: "e", Kind: "enterprise", Region: tt.region, StrategicEmerging: true}}
+		f.Subject.Known = ^facts.Mask(0)
+		got := ids(eng.StandardsFor(f, at))
+		if !slices.Contains(got, tt.want) || slices.Contains(got, tt.notWant) {
+			t.Errorf("region %s: standards %v, want %s and not %s", tt.region, got, tt.want, tt.notWant)
+		}
+	}
+	f := &facts.Facts{Subject: facts.Subject{ID: "e", Kind: "enterprise", Region: "370902", StrategicEmerging: true}}
+	f.Subject.Known = ^facts.Mask(0)
+	a := eng.NewEvaluator().Assess(ext, f, at)
+	var special *GroupResult
+	for i := range a.Score.Groups {
+		if a.Score.Groups[i].ID == "special" {
+			special = &a.Score.Groups[i]
+		}
+	}
+	if special == nil || special.Min != 15 || special.Max != 15 || special.Items[0].ID != "special-strategic" {
+		t.Fatalf("the province's 特色化 group was not used: %+v", special)
+	}
+	if fails, _ := eng.RunTests(); len(fails) > 0 {
+		t.Fatalf("tests fail with the extension: %v", fails)
 	}
 }
