@@ -186,6 +186,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(brackets("          - {from: 1亿元, from_word: 以上, amount: 100万元}\n", "", "        gaps:\n          - {from: 0元, to: 1亿元, note: x}\n")))
 	f.Add([]byte(header + "clauses: []\n"))
 	f.Add([]byte("document: [\n"))
+	f.Add([]byte(standardYAML("")))
+	f.Add([]byte(standardYAML("    routes:\n      - {id: rt, title: 路, citation: {section: 四, quote: 给予50万元}, when: \"true\"}\n")))
 	f.Add([]byte(clauseYAML("    amount: {staged: {of: item.level, previous_of: item.of, stages: [{key: city, cumulative: 10万元}]}}\n" + okTests)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse(data, "fuzz.yaml", func(string) (string, error) { return testSource, nil })
@@ -201,4 +203,84 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("loader failed internally: %v", e)
 		}
 	})
+}
+
+// standardYAML is a small standard quoting testSource.
+func standardYAML(extra string) string {
+	return header + `standards:
+  - id: t-std
+    title: 测试标准
+    status: high_tech_enterprise
+    level: national
+    beneficiary: [enterprise]
+    citation: {section: 四, quote: 對新認定的高新技術企業給予20萬元一次性補助}
+    requires:
+      - id: big
+        title: 研发经费1亿元以上
+        citation: {section: 四, quote: 对年度研发经费内部支出1亿元以上的}
+        when: cur.rd_internal >= yi(1)
+` + extra + `    tests:
+      - name: t
+        at: 2024-12-31
+        facts: {subject: {id: e, kind: enterprise, region: "620602"}}
+        want: {outcome: needs_facts}
+`
+}
+
+func TestParseStandards(t *testing.T) {
+	for _, tt := range []struct {
+		name, extra, wantErr string
+	}{
+		{"ok", "", ""},
+		{"score", `    score:
+      citation: {section: 四, quote: 给予50万元}
+      at_least: 1
+      groups:
+        - id: gr
+          title: 组
+          max: 2
+          items:
+            - {id: it, title: 项, citation: {section: 四, quote: 给予100万元}, max: 2, bands: [{label: A, when: "true", points: [1, 2]}]}
+`, ""},
+		{"two pass rules", `    score:
+      citation: {section: 四, quote: 给予50万元}
+      at_least: 1
+      above: 1
+      groups: []
+`, "exactly one pass rule"},
+		{"items do not add up", `    score:
+      citation: {section: 四, quote: 给予50万元}
+      above: 1
+      groups:
+        - id: gr
+          title: 组
+          max: 5
+          items:
+            - {id: it, title: 项, citation: {section: 四, quote: 给予100万元}, max: 2, expert: x}
+`, "add up to 2, not 5"},
+		{"points above max", `    score:
+      citation: {section: 四, quote: 给予50万元}
+      above: 1
+      groups:
+        - id: gr
+          title: 组
+          max: 2
+          items:
+            - {id: it, title: 项, citation: {section: 四, quote: 给予100万元}, max: 2, bands: [{label: A, when: "true", points: 3}]}
+`, "within 0…2"},
+		{"quote not in source", `    routes:
+      - {id: rt, title: 路, citation: {section: 四, quote: 不存在的句子}, when: "true"}
+`, "does not occur"},
+		{"route without when", `    routes:
+      - {id: rt, title: 路, citation: {section: 四, quote: 给予50万元}, expert: x}
+`, "needs a when"},
+	} {
+		_, err := parse(t, standardYAML(tt.extra))
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.wantErr)
+		}
+	}
 }
