@@ -36,6 +36,11 @@ type Standard struct {
 	Tests       []*Test
 	Pos         errs.Pos
 
+	// Supersedes names earlier versions this one replaces from its
+	// valid_from on: a revision is added beside the old pack, which keeps
+	// assessing the dates before it, without editing the old file.
+	Supersedes []string
+
 	// Extends names the standard this one adapts (a province's version of a
 	// national standard); ReplaceGroups are its own score groups, replacing
 	// the base's groups of the same id (专精特新 特色化指标: 由省级中小企业主管部门
@@ -204,7 +209,7 @@ func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
 		return r.extension(n, doc)
 	}
 	m := r.mapping(n, "standard", "!id", "!title", "!status", "!level", "!beneficiary", "!citation", "applies", "valid_years",
-		"valid_from", "valid_to", "next", "!requires", "score", "routes", "notes", "!tests")
+		"valid_from", "valid_to", "next", "supersedes", "!requires", "score", "routes", "notes", "!tests")
 	s := &Standard{
 		ID:          r.id(m["id"], "standard id"),
 		Title:       r.str(m["title"], "title"),
@@ -216,6 +221,7 @@ func (r *reader) standard(n *yaml.Node, doc *Document) *Standard {
 		ValidFrom:   r.date(m["valid_from"], "valid_from"),
 		ValidTo:     r.date(m["valid_to"], "valid_to"),
 		Next:        r.strList(m["next"], "next"),
+		Supersedes:  r.strList(m["supersedes"], "supersedes"),
 		Notes:       r.prose(m["notes"], "notes"),
 		Pos:         r.pos(n),
 		Doc:         doc,

@@ -144,6 +144,19 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	}
 	for _, f := range files {
 		for _, ps := range f.Standards {
+			for _, id := range ps.Supersedes {
+				old, ok := bases[id]
+				switch {
+				case !ok:
+					l = append(l, errs.At(ps.Pos, "standard %s supersedes %q, which is not a standard of the library", ps.ID, id))
+				case old.Status != ps.Status:
+					l = append(l, errs.At(ps.Pos, "standard %s supersedes %s, but one confers %s and the other %s", ps.ID, id, ps.Status, old.Status))
+				}
+			}
+		}
+	}
+	for _, f := range files {
+		for _, ps := range f.Standards {
 			if ps.Extends != "" {
 				base, ok := bases[ps.Extends]
 				if !ok {
@@ -189,14 +202,21 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 	return l
 }
 
-// StandardsFor lists the standards that assess f at date at: a base standard
-// gives way to an extension of it (a province's version) that is in force
-// and covers the subject's region.
+// StandardsFor lists the standards that assess f at date at: a standard
+// gives way to a revision that supersedes it and is in force at that date,
+// and a base standard to an extension of it (a province's version) that is
+// in force and covers the subject's region.
 func (e *Engine) StandardsFor(f *facts.Facts, at policy.Date) []*Standard {
 	replaced := map[string]bool{}
 	for _, s := range e.Standards {
-		if s.Extends != "" && s.InForce(at) && strings.HasPrefix(f.Subject.Region, s.region) {
+		if !s.InForce(at) {
+			continue
+		}
+		if s.Extends != "" && strings.HasPrefix(f.Subject.Region, s.region) {
 			replaced[s.Extends] = true
+		}
+		for _, id := range s.Supersedes {
+			replaced[id] = true
 		}
 	}
 	var out []*Standard

@@ -151,3 +151,43 @@ func TestExtendsReplacesGroups(t *testing.T) {
 		t.Fatalf("tests fail with the extension: %v", fails)
 	}
 }
+
+// TestSupersedesByDate: a revision added beside an old pack (supersedes)
+// assesses the dates from its valid_from; the old pack keeps the dates
+// before, and its file is untouched.
+func TestSupersedesByDate(t *testing.T) {
+	files, err := policy.LoadDir("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := policy.LoadFile("testdata/revision/fixture-revision.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := Compile(append(files, fx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &facts.Facts{Subject: facts.Subject{ID: "e", Kind: "enterprise", Region: "370902"}}
+	f.Subject.Known = ^facts.Mask(0)
+	for _, tt := range []struct {
+		at            policy.Date
+		want, notWant string
+	}{
+		{20260531, "innovative-sme-2022", "fixture-innovative-2026"},
+		{20260601, "fixture-innovative-2026", "innovative-sme-2022"},
+	} {
+		var got []string
+		for _, s := range eng.StandardsFor(f, tt.at) {
+			if s.InForce(tt.at) {
+				got = append(got, s.ID)
+			}
+		}
+		if !slices.Contains(got, tt.want) || slices.Contains(got, tt.notWant) {
+			t.Errorf("at %s: standards %v, want %s and not %s", tt.at, got, tt.want, tt.notWant)
+		}
+	}
+	if fails, _ := eng.RunTests(); len(fails) > 0 {
+		t.Fatalf("tests fail with the revision: %v", fails)
+	}
+}
