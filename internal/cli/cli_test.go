@@ -199,3 +199,27 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("help: %v %s", err, out)
 	}
 }
+
+// explain shows a standard: each part with its source sentence marked, the
+// guide's sentences from the guide, what experts judge, and the tests.
+func TestExplainStandard(t *testing.T) {
+	out, _, err := run(t, "", "explain", "--policies", "../../policies", "hte-2016")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"【企业申请认定时须注册成立一年以上】",
+		"【各级指标均按整数打分，满分为100分，综合得分达到70分以上（不含70分）为符合认定要求】", // from the 工作指引
+		"专家评审：技术专家判断核心技术所属领域",
+		"文本为转录本",
+		"综合得分正好70分不符合（不含70分）",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain hte-2016 lacks %q", want)
+		}
+	}
+	out, _, err = run(t, "", "explain", "--policies", "../../policies", "stsme-2017")
+	if err != nil || !strings.Contains(out, "【直接确认") && !strings.Contains(out, "直接确认（满足其一即可") {
+		t.Errorf("explain stsme-2017 does not list the direct routes (%v):\n%.500s", err, out)
+	}
+}
