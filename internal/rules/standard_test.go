@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -189,5 +190,62 @@ func TestSupersedesByDate(t *testing.T) {
 	}
 	if fails, _ := eng.RunTests(); len(fails) > 0 {
 		t.Fatalf("tests fail with the revision: %v", fails)
+	}
+}
+
+// TestEvaluateAssessed: a status the pack finds and no certificate holds is
+// projected — 新认定 without an earlier certificate, 重新认定 after one
+// expired — and the clauses paying for it say so and stay out of the totals.
+func TestEvaluateAssessed(t *testing.T) {
+	eng := loadLibrary(t)
+	at := policy.Date(20241231)
+	find := func(r *Report, id string) *ClauseResult {
+		for i := range r.Clauses {
+			if r.Clauses[i].Clause == id {
+				return &r.Clauses[i]
+			}
+		}
+		return nil
+	}
+	for _, tt := range []struct {
+		name          string
+		old           []facts.Recognition
+		paid, notPaid string
+	}{
+		{"first certificate", nil, "fx-hte-new", "fx-hte-renewed"},
+		{"after an expired one", []facts.Recognition{{ID: "old", Kind: "high_tech_enterprise", Level: "national", Event: "new",
+			Date: "2021-10-18", ValidUntil: "2024-10-17", Source: "certificate", Year: 2021, Known: ^facts.Mask(0)}}, "fx-hte-renewed", "fx-hte-new"},
+	} {
+		f := exampleFacts(t, "feixiang-hte-candidate.json")
+		f.Recognitions = append(f.Recognitions, tt.old...)
+		r := eng.NewEvaluator().EvaluateAssessed(f, at, 2024)
+		c := find(r, tt.paid)
+		if c == nil || c.Outcome != Entitled || !c.Projected || c.Basis != "assessment" || !strings.Contains(c.Explanation, "预评估") {
+			t.Fatalf("%s: %s is %+v, want a projected entitlement resting on the assessment", tt.name, tt.paid, c)
+		}
+		if o := find(r, tt.notPaid); o != nil && o.Outcome == Entitled {
+			t.Errorf("%s: %s also paid", tt.name, tt.notPaid)
+		}
+		for _, tot := range r.Totals {
+			if tot.Payer == c.Payer && tot.BudgetYear == c.BudgetYear {
+				t.Errorf("%s: the projected amount is in the totals: %+v", tt.name, tot)
+			}
+		}
+		if len(r.Projected) != 1 || r.Projected[0].Amount.MinFen != c.Amount.MinFen {
+			t.Errorf("%s: projected totals %+v, want the one projected clause", tt.name, r.Projected)
+		}
+		// Without --assess nothing is projected.
+		if plain := find(eng.NewEvaluator().Evaluate(f, at, 2024), tt.paid); plain != nil && plain.Outcome == Entitled {
+			t.Errorf("%s: %s paid without a certificate or an assessment", tt.name, tt.paid)
+		}
+	}
+	// A certificate in force means no projection.
+	f := exampleFacts(t, "feixiang-hte-candidate.json")
+	f.Recognitions = append(f.Recognitions, facts.Recognition{ID: "cur", Kind: "high_tech_enterprise", Level: "national", Event: "new",
+		Date: "2023-10-18", ValidUntil: "2026-10-17", Source: "certificate", Year: 2023, Known: ^facts.Mask(0)})
+	for _, c := range eng.NewEvaluator().EvaluateAssessed(f, at, 2024).Clauses {
+		if c.Projected {
+			t.Errorf("%s projected although a certificate is in force", c.Clause)
+		}
 	}
 }
