@@ -107,6 +107,7 @@ type fieldInfo struct {
 	// absentNone: leaving the field out says "none" (no expiry date, not
 	// used), so it is known even when absent.
 	absentNone bool
+	signed     bool // money that may be negative (净利润: a loss)
 	enum       string
 }
 
@@ -140,6 +141,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 				fi.sources = true
 			case opt == "absent_none":
 				fi.absentNone = true
+			case opt == "signed":
+				fi.signed = true
 			case strings.HasPrefix(opt, "enum="):
 				fi.enum = strings.TrimPrefix(opt, "enum=")
 			}
@@ -276,7 +279,7 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 				d.fail(path, "%v", err)
 				return
 			}
-			if f < 0 {
+			if f < 0 && !fi.signed {
 				d.fail(path, "must not be negative")
 				return
 			}

@@ -134,3 +134,16 @@ func isList(err error) bool {
 	var l errs.List
 	return errors.As(err, &l)
 }
+
+// A loss is a negative 净利润; other money stays non-negative.
+func TestSignedMoney(t *testing.T) {
+	ok := `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2024, "net_profit": "-120万元"}]}`
+	f, err := DecodeBytes([]byte(ok), "")
+	if err != nil || f.Annual[0].NetProfit != -120_000_000 {
+		t.Fatalf("net_profit -120万元: %v, %+v", err, f)
+	}
+	bad := `{"subject": {"id": "a", "kind": "enterprise", "region": "620602"}, "annual": [{"year": 2024, "revenue": "-1元"}]}`
+	if _, err := DecodeBytes([]byte(bad), ""); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Fatalf("negative revenue: %v", err)
+	}
+}

@@ -89,7 +89,7 @@ type Annual struct {
 	STStaff          int64 `json:"st_staff" cel:"st_staff"`                                // 科技人员数（高企、科技型中小企业口径）
 	Conversions      int64 `json:"conversions" cel:"conversions"`                          // 当年科技成果转化项数
 	EquityRaised     int64 `json:"equity_raised" cel:"equity_raised" kc:"money"`           // 当年新增股权融资（合格机构投资者实缴额）
-	NetProfit        int64 `json:"net_profit" cel:"net_profit" kc:"money"`                 // 净利润
+	NetProfit        int64 `json:"net_profit" cel:"net_profit" kc:"money,signed"`          // 净利润
 
 	// RDIntensity is derived: rd_expense / revenue (研发投入强度, 研发费用口径).
 	RDIntensity float64 `json:"-" cel:"rd_intensity"`

@@ -62,6 +62,8 @@ func writeStruct(w io.Writer, title string, t reflect.Type) {
 		kc := f.Tag.Get("kc")
 		typ := f.Type.Kind().String()
 		switch {
+		case strings.Contains(kc, "money") && strings.Contains(kc, "signed"):
+			typ = "money (fen), may be negative"
 		case strings.Contains(kc, "money"):
 			typ = "money (fen)"
 		case strings.Contains(kc, "date"):
