@@ -16,10 +16,15 @@ import (
 
 // reader turns YAML nodes into typed values, collecting positioned errors.
 type reader struct {
-	file  string
-	lines []string // the policy file's lines, for expression positions
-	errs  errs.List
+	file     string
+	lines    []string // the policy file's lines, for expression positions
+	errs     errs.List
+	expanded int // values produced by plainValue for the current test's facts
 }
+
+// maxFactValues bounds what one test's facts may expand to: YAML aliases
+// nest, and a few lines can otherwise stand for billions of values.
+const maxFactValues = 100_000
 
 func (r *reader) pos(n *yaml.Node) errs.Pos {
 	if n == nil {
@@ -272,7 +277,12 @@ func (e Expr) At(offset int) errs.Pos {
 
 // toJSON converts a YAML node holding facts to JSON for the facts decoder.
 func (r *reader) toJSON(n *yaml.Node) []byte {
+	r.expanded = 0
 	v := r.plainValue(n)
+	if r.expanded > maxFactValues {
+		r.fail(n, "these facts expand to more than %d values through YAML aliases: write them out or use fewer nested aliases", maxFactValues)
+		return nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		r.fail(n, "facts cannot be converted: %v", err)
@@ -281,6 +291,9 @@ func (r *reader) toJSON(n *yaml.Node) []byte {
 }
 
 func (r *reader) plainValue(n *yaml.Node) any {
+	if r.expanded++; r.expanded > maxFactValues {
+		return nil
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		return r.plainValue(n.Alias)
