@@ -631,24 +631,21 @@ func (ev *Evaluator) score(s *Standard, judged func(string) (facts.Assessment, b
 			ir.Measure = ev.measureText(it.measure)
 			switch {
 			case len(it.options) > 0:
-				best := -1
+				// 选择一个指标进行评分: the better basis counts; the first
+				// option with the highest assured points is recorded.
 				ir.How = "computed"
-				for _, o := range it.options {
+				for i, o := range it.options {
 					lo, hi, label, t := ev.bandPoints(o.bands, addMissing)
 					if t == triU {
 						ir.How, unknown = "unknown", true
 					}
-					if best < 0 || lo > ir.Min || (lo == ir.Min && hi > ir.Max) {
-						if best < 0 || lo > ir.Min {
-							ir.Basis, ir.Band = o.src.Title, label
-							if m := ev.measureText(o.measure); m != "" {
-								ir.Measure = m
-							}
+					if i == 0 || lo > ir.Min {
+						ir.Basis, ir.Band = o.src.Title, label
+						if m := ev.measureText(o.measure); m != "" {
+							ir.Measure = m
 						}
-						ir.Min = max(ir.Min, lo)
-						best = 0
 					}
-					ir.Max = max(ir.Max, hi)
+					ir.Min, ir.Max = max(ir.Min, lo), max(ir.Max, hi)
 				}
 			case len(it.bands) > 0:
 				lo, hi, label, t := ev.bandPoints(it.bands, addMissing)
