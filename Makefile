@@ -12,12 +12,13 @@ run: build
 build:
 	$(GO) build -o $(BIN) ./cmd/kechuang
 
-## test: vet, every Go test (unit, property, golden, library), then the policy check and coverage
+## test: vet, every Go test (unit, property, golden, library; the store suite on SQLite and
+## PostgreSQL — see scripts/with-postgres), then the policy check and coverage
 test: vet
-	$(GO) test -count=1 ./...
+	scripts/with-postgres $(GO) test -count=1 ./...
 	$(GO) run ./cmd/kechuang check policies
 	$(GO) run ./cmd/kechuang coverage policies
-	@echo "note: no PostgreSQL or browser tests exist yet (the store and web UI arrive with issue 4)"
+	@echo "note: no browser tests exist yet (the web UI arrives with issue 4)"
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }

@@ -151,6 +151,16 @@ func (l List) Error() string {
 	return b.String()
 }
 
+// Unwrap lets errors.As and KindOf see the errors of the list: a list of
+// invalid-input errors is itself invalid input.
+func (l List) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
 // Err returns l as an error, or nil when empty.
 func (l List) Err() error {
 	if len(l) == 0 {

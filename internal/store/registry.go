@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+
+	"kechuang/internal/errs"
+	"kechuang/internal/facts"
+)
+
+func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+// Entry says who put a version of a subject's facts, how and why.
+type Entry struct {
+	Source string // import, entry, api, demo
+	By     string // the account or process
+	Note   string // e.g. what a correction corrects
+}
+
+// FactVersion is one stored version of a subject's facts.
+type FactVersion struct {
+	SubjectID string
+	Version   int
+	Facts     []byte // the facts document, JSON (docs/facts.md)
+	Source    string
+	By        string
+	At        string // RFC 3339, UTC
+	Note      string
+}
+
+// PutFacts stores a new version of a subject's facts: the first makes the
+// subject, every later one is a new version, and earlier versions stay. The
+// document must decode (facts.DecodeBytes); it is stored as given.
+func (db *DB) PutFacts(ctx context.Context, doc []byte, e Entry) (version int, err error) {
+	defer errs.Wrap(&err, "store.PutFacts")
+	f, err := facts.DecodeBytes(doc, "facts")
+	if err != nil {
+		return 0, err
+	}
+	if e.Source == "" || e.By == "" {
+		return 0, errs.E(errs.Invalid, "a fact version needs a source and who entered it")
+	}
+	s := f.Subject
+	now := db.stamp()
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO subjects (id, kind, name, uscc, region, industry, current_version, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+			ON CONFLICT (id) DO UPDATE SET
+				kind = excluded.kind, name = excluded.name, uscc = excluded.uscc, region = excluded.region,
+				industry = excluded.industry, current_version = subjects.current_version + 1, updated_at = excluded.updated_at
+			RETURNING current_version`,
+			s.ID, s.Kind, s.Name, s.USCC, s.Region, s.Industry, now).Scan(&version); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			s.ID, version, string(doc), e.Source, e.By, now, e.Note)
+		return err
+	})
+	return version, err
+}
+
+// Facts returns the current facts of a subject and their version.
+func (db *DB) Facts(ctx context.Context, id string) (f *facts.Facts, version int, err error) {
+	defer errs.Wrap(&err, "store.Facts(%q)", id)
+	var doc string
+	err = db.r.QueryRowContext(ctx, `
+		SELECT v.facts, v.version FROM subjects s
+		JOIN fact_versions v ON v.subject_id = s.id AND v.version = s.current_version
+		WHERE s.id = $1`, id).Scan(&doc, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, errs.E(errs.NotFound, "no subject %q", id)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err = facts.DecodeBytes([]byte(doc), id)
+	return f, version, err
+}
+
+// History lists every version of a subject's facts, oldest first.
+func (db *DB) History(ctx context.Context, id string) (out []FactVersion, err error) {
+	defer errs.Wrap(&err, "store.History(%q)", id)
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT subject_id, version, facts, source, entered_by, entered_at, note
+		FROM fact_versions WHERE subject_id = $1 ORDER BY version`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v FactVersion
+		var doc string
+		if err := rows.Scan(&v.SubjectID, &v.Version, &doc, &v.Source, &v.By, &v.At, &v.Note); err != nil {
+			return nil, err
+		}
+		v.Facts = []byte(doc)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errs.E(errs.NotFound, "no subject %q", id)
+	}
+	return out, nil
+}
+
+// SubjectRow is a subject as listed.
+type SubjectRow struct {
+	ID, Kind, Name, USCC, Region, Industry string
+	Version                                int
+	UpdatedAt                              string
+}
+
+// Filter selects subjects. Region is a GB/T 2260 prefix ("6206" covers
+// 武威's districts); Query matches the name or the 统一社会信用代码.
+type Filter struct {
+	Region string
+	Kind   string
+	Query  string
+	Limit  int // default 100, at most 1000
+	After  string
+}
+
+// Subjects lists subjects by id, a page at a time (After: the last id seen).
+func (db *DB) Subjects(ctx context.Context, fl Filter) (out []SubjectRow, err error) {
+	defer errs.Wrap(&err, "store.Subjects")
+	limit := fl.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	like := func(s string) string {
+		return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	}
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT id, kind, name, uscc, region, industry, current_version, updated_at FROM subjects
+		WHERE region LIKE $1 ESCAPE '\' AND ($2 = '' OR kind = $2)
+		  AND ($3 = '' OR name LIKE $4 ESCAPE '\' OR uscc = $3) AND id > $5
+		ORDER BY id LIMIT $6`,
+		like(fl.Region)+"%", fl.Kind, fl.Query, "%"+like(fl.Query)+"%", fl.After, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s SubjectRow
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Name, &s.USCC, &s.Region, &s.Industry, &s.Version, &s.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// PolicyFiles is a policy library: file path → content (the YAML files and
+// the source texts under source/).
+type PolicyFiles map[string][]byte
+
+func (p PolicyFiles) checksum() string {
+	paths := make([]string, 0, len(p))
+	for k := range p {
+		paths = append(paths, k)
+	}
+	slices.Sort(paths)
+	h := sha256.New()
+	for _, k := range paths {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write(p[k])
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// SavePolicyVersion stores a library as a new version, or returns the
+// version that already holds exactly these files. The caller has checked
+// the library (kechuang check) before.
+func (db *DB) SavePolicyVersion(ctx context.Context, files PolicyFiles, by, note string) (version int, err error) {
+	defer errs.Wrap(&err, "store.SavePolicyVersion")
+	if len(files) == 0 {
+		return 0, errs.E(errs.Invalid, "an empty policy library")
+	}
+	sum := files.checksum()
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT version FROM policy_versions WHERE checksum = $1`, sum).Scan(&version)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO policy_versions (version, checksum, created_by, created_at, note)
+			SELECT COALESCE(MAX(version), 0) + 1, $1, $2, $3, $4 FROM policy_versions
+			RETURNING version`, sum, by, db.stamp(), note).Scan(&version); err != nil {
+			return err
+		}
+		for path, content := range files {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO policy_files (version, path, content) VALUES ($1, $2, $3)`,
+				version, path, string(content)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return version, err
+}
+
+// PolicyVersion returns the files of a stored library version; version 0
+// means the latest.
+func (db *DB) PolicyVersion(ctx context.Context, version int) (files PolicyFiles, v int, err error) {
+	defer errs.Wrap(&err, "store.PolicyVersion(%d)", version)
+	v = version
+	if v == 0 {
+		if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM policy_versions`).Scan(&v); err != nil {
+			return nil, 0, err
+		}
+		if v == 0 {
+			return nil, 0, errs.E(errs.NotFound, "no policy library is stored yet")
+		}
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT path, content FROM policy_files WHERE version = $1`, v)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	files = PolicyFiles{}
+	for rows.Next() {
+		var path, content string
+		if err := rows.Scan(&path, &content); err != nil {
+			return nil, 0, err
+		}
+		files[path] = []byte(content)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(files) == 0 {
+		return nil, 0, errs.E(errs.NotFound, "no policy version %d", v)
+	}
+	return files, v, nil
+}
+
+// Evaluation is a stored evaluation: which facts, which library, the report.
+type Evaluation struct {
+	ID            int64
+	SubjectID     string
+	FactVersion   int
+	PolicyVersion int
+	At            string // the evaluation date, YYYY-MM-DD
+	FiscalYear    int
+	Report        []byte // JSON
+	By            string
+	CreatedAt     string
+}
+
+// RecordEvaluation stores an evaluation and returns its id.
+func (db *DB) RecordEvaluation(ctx context.Context, e Evaluation) (id int64, err error) {
+	defer errs.Wrap(&err, "store.RecordEvaluation")
+	err = db.w.QueryRowContext(ctx, `
+		INSERT INTO evaluations (subject_id, fact_version, policy_version, at, fiscal_year, report, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		e.SubjectID, e.FactVersion, e.PolicyVersion, e.At, e.FiscalYear, string(e.Report), e.By, db.stamp()).Scan(&id)
+	if err != nil && isForeignKey(err) {
+		return 0, errs.E(errs.Invalid, "evaluation of %s refers to facts version %d or policy version %d, which are not stored",
+			e.SubjectID, e.FactVersion, e.PolicyVersion)
+	}
+	return id, err
+}
+
+// Evaluations lists a subject's evaluations, newest first.
+func (db *DB) Evaluations(ctx context.Context, subjectID string) (out []Evaluation, err error) {
+	defer errs.Wrap(&err, "store.Evaluations(%q)", subjectID)
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT id, subject_id, fact_version, policy_version, at, fiscal_year, report, created_by, created_at
+		FROM evaluations WHERE subject_id = $1 ORDER BY id DESC`, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Evaluation
+		var report string
+		if err := rows.Scan(&e.ID, &e.SubjectID, &e.FactVersion, &e.PolicyVersion, &e.At, &e.FiscalYear, &report, &e.By, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		e.Report = []byte(report)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// isForeignKey recognises a foreign-key violation on either engine.
+func isForeignKey(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "violates foreign key constraint")
+}

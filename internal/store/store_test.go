@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kechuang/internal/errs"
+)
+
+// The PostgreSQL server the tests use: KECHUANG_TEST_POSTGRES, else the
+// development machines' 127.0.0.1:5432 with user postgres and trust auth.
+func postgresURL() string {
+	if u := os.Getenv("KECHUANG_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// engines opens a fresh, empty store on each engine: a temp SQLite file and
+// a throwaway PostgreSQL database (dropped afterwards). Without a PostgreSQL
+// server the PostgreSQL run is skipped loudly — or fails, when
+// KECHUANG_REQUIRE_POSTGRES is set (CI sets it).
+func engines(t *testing.T) map[Engine]func(t *testing.T) *DB {
+	return map[Engine]func(t *testing.T) *DB{
+		SQLite: func(t *testing.T) *DB {
+			db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "kechuang.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+		Postgres: func(t *testing.T) *DB {
+			admin, err := sql.Open("pgx", postgresURL())
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				err = admin.PingContext(ctx)
+				cancel()
+			}
+			if err != nil {
+				if os.Getenv("KECHUANG_REQUIRE_POSTGRES") != "" {
+					t.Fatalf("PostgreSQL is required (KECHUANG_REQUIRE_POSTGRES) but %s is not reachable: %v", postgresURL(), err)
+				}
+				t.Skipf("SKIPPING the PostgreSQL store tests: %s is not reachable (%v); set KECHUANG_TEST_POSTGRES", postgresURL(), err)
+			}
+			name := fmt.Sprintf("kechuang_test_%d_%d", os.Getpid(), time.Now().UnixNano())
+			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+				admin.Close()
+			})
+			u := postgresURL()
+			i := strings.LastIndex(u, "/")
+			q := ""
+			if j := strings.Index(u[i:], "?"); j >= 0 {
+				q = u[i+j:]
+			}
+			db, err := Open(context.Background(), u[:i+1]+name+q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	}
+}
+
+// each runs fn against a fresh store on every engine.
+func each(t *testing.T, fn func(t *testing.T, db *DB)) {
+	for _, e := range []Engine{SQLite, Postgres} {
+		t.Run(string(e), func(t *testing.T) { fn(t, engines(t)[e](t)) })
+	}
+}
+
+func doc(id, name string, revenue string) []byte {
+	return []byte(fmt.Sprintf(`{"as_of": "2024-12-31", "subject": {"id": %q, "kind": "enterprise", "name": %q, "region": "620602"},
+		"annual": [{"year": 2024, "revenue": %q}]}`, id, name, revenue))
+}
+
+func TestFactsHistory(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		v1, err := db.PutFacts(ctx, doc("e1", "甲公司", "1000万元"), Entry{Source: "import", By: "alice"})
+		if err != nil || v1 != 1 {
+			t.Fatalf("first version: %d, %v", v1, err)
+		}
+		v2, err := db.PutFacts(ctx, doc("e1", "甲公司", "1200万元"), Entry{Source: "entry", By: "bob", Note: "更正营业收入"})
+		if err != nil || v2 != 2 {
+			t.Fatalf("correction: %d, %v", v2, err)
+		}
+		f, v, err := db.Facts(ctx, "e1")
+		if err != nil || v != 2 || f.Annual[0].Revenue != 1_200_000_000 {
+			t.Fatalf("current facts: version %d, %v, %+v", v, err, f)
+		}
+		h, err := db.History(ctx, "e1")
+		if err != nil || len(h) != 2 {
+			t.Fatalf("history: %v, %d versions", err, len(h))
+		}
+		if !strings.Contains(string(h[0].Facts), "1000万元") || h[0].By != "alice" || h[1].By != "bob" || h[1].Note != "更正营业收入" {
+			t.Errorf("the correction erased or mislabelled the old value: %+v", h)
+		}
+		if _, _, err := db.Facts(ctx, "nobody"); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("missing subject: %v, want not found", err)
+		}
+		if _, err := db.PutFacts(ctx, []byte(`{"subject": {"id": "x"}}`), Entry{Source: "api", By: "c"}); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("invalid facts: %v, want invalid", err)
+		}
+		if _, err := db.PutFacts(ctx, doc("e2", "乙", "1元"), Entry{}); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("no source or author: %v, want invalid", err)
+		}
+	})
+}
+
+// Concurrent corrections of one subject each get their own version; none
+// is lost.
+func TestConcurrentVersions(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		const n = 16
+		var wg sync.WaitGroup
+		errc := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.PutFacts(ctx, doc("e1", "甲", fmt.Sprintf("%d万元", 100+i)), Entry{Source: "api", By: fmt.Sprint("u", i)})
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := db.History(ctx, "e1")
+		if err != nil || len(h) != n {
+			t.Fatalf("%d versions (%v), want %d", len(h), err, n)
+		}
+		for i, v := range h {
+			if v.Version != i+1 {
+				t.Fatalf("versions %v are not 1…%d", h, n)
+			}
+		}
+	})
+}
+
+func TestSubjectsFilter(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		for i, s := range []struct{ id, region, name string }{
+			{"a1", "620602", "武威甲"}, {"a2", "620621", "民勤乙"}, {"b1", "130407", "肥乡丙"}, {"c_%", "620602", "百分_公司"},
+		} {
+			d := fmt.Sprintf(`{"subject": {"id": %q, "kind": "enterprise", "name": %q, "region": %q}}`, s.id, s.name, s.region)
+			if _, err := db.PutFacts(ctx, []byte(d), Entry{Source: "demo", By: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := func(fl Filter) string {
+			rows, err := db.Subjects(ctx, fl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rows {
+				out = append(out, r.ID)
+			}
+			return strings.Join(out, ",")
+		}
+		for _, tt := range []struct {
+			fl   Filter
+			want string
+		}{
+			{Filter{}, "a1,a2,b1,c_%"},
+			{Filter{Region: "6206"}, "a1,a2,c_%"},
+			{Filter{Region: "130407"}, "b1"},
+			{Filter{Query: "民勤"}, "a2"},
+			{Filter{Query: "_"}, "c_%"}, // LIKE wildcards are matched literally
+			{Filter{Limit: 2}, "a1,a2"},
+			{Filter{Limit: 2, After: "a2"}, "b1,c_%"},
+		} {
+			if got := ids(tt.fl); got != tt.want {
+				t.Errorf("%+v: %s, want %s", tt.fl, got, tt.want)
+			}
+		}
+	})
+}
+
+func TestPolicyVersionsAndEvaluations(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		if _, _, err := db.PolicyVersion(ctx, 0); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("empty library: %v, want not found", err)
+		}
+		lib := PolicyFiles{"a.yaml": []byte("document: …"), "source/a.txt": []byte("第一条……")}
+		v1, err := db.SavePolicyVersion(ctx, lib, "admin", "初始")
+		if err != nil || v1 != 1 {
+			t.Fatalf("save: %d, %v", v1, err)
+		}
+		if again, err := db.SavePolicyVersion(ctx, lib, "admin", ""); err != nil || again != 1 {
+			t.Fatalf("the same files again: version %d, %v, want 1", again, err)
+		}
+		lib2 := PolicyFiles{"a.yaml": []byte("document: 2"), "source/a.txt": []byte("第一条……")}
+		if v2, err := db.SavePolicyVersion(ctx, lib2, "admin", "修订"); err != nil || v2 != 2 {
+			t.Fatalf("a changed library: %d, %v, want 2", v2, err)
+		}
+		files, v, err := db.PolicyVersion(ctx, 0)
+		if err != nil || v != 2 || string(files["a.yaml"]) != "document: 2" {
+			t.Fatalf("latest: %d, %v, %q", v, err, files["a.yaml"])
+		}
+		if files, _, err := db.PolicyVersion(ctx, 1); err != nil || string(files["a.yaml"]) != "document: …" {
+			t.Fatalf("version 1 changed: %v %q", err, files["a.yaml"])
+		}
+		fv, err := db.PutFacts(ctx, doc("e1", "甲", "1元"), Entry{Source: "api", By: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := db.RecordEvaluation(ctx, Evaluation{SubjectID: "e1", FactVersion: fv, PolicyVersion: 2, At: "2024-12-31",
+			FiscalYear: 2024, Report: []byte(`{"ok": true}`), By: "u"})
+		if err != nil || id == 0 {
+			t.Fatalf("record: %d, %v", id, err)
+		}
+		if _, err := db.RecordEvaluation(ctx, Evaluation{SubjectID: "e1", FactVersion: 9, PolicyVersion: 2, At: "2024-12-31",
+			FiscalYear: 2024, Report: []byte(`{}`), By: "u"}); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("evaluation of unstored facts: %v, want invalid", err)
+		}
+		evs, err := db.Evaluations(ctx, "e1")
+		if err != nil || len(evs) != 1 || evs[0].PolicyVersion != 2 || evs[0].FactVersion != fv || string(evs[0].Report) != `{"ok": true}` {
+			t.Fatalf("evaluations: %v %+v", err, evs)
+		}
+	})
+}
+
+// Opening an existing store again applies no migration twice and keeps the data.
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutFacts(ctx, doc("e1", "甲", "1元"), Entry{Source: "api", By: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, v, err := db.Facts(ctx, "e1"); err != nil || v != 1 {
+		t.Fatalf("after reopening: %d, %v", v, err)
+	}
+}
