@@ -223,3 +223,30 @@ func TestExplainStandard(t *testing.T) {
 		t.Errorf("explain stsme-2017 does not list the direct routes (%v):\n%.500s", err, out)
 	}
 }
+
+// demo prints one facts document per line, the same for the same seed, and
+// stores the population and the policy library in a database.
+func TestDemo(t *testing.T) {
+	a, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "25", "--seed", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _ := run(t, "", "demo", "--policies", "../../policies", "--subjects", "25", "--seed", "3")
+	lines := strings.Split(strings.TrimSpace(a), "\n")
+	if len(lines) != 25 || a != b {
+		t.Fatalf("%d lines; same seed same output: %v", len(lines), a == b)
+	}
+	for _, l := range lines {
+		if _, err := facts.DecodeBytes([]byte(l), "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "k.db")
+	out, errOut, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "25", "--db", db)
+	if err != nil || !strings.Contains(out, "stored 25 demo subjects and policy library version 1") {
+		t.Fatalf("demo --db: %v %s %s", err, out, errOut)
+	}
+	if _, _, err := run(t, "", "demo", "--subjects", "0"); err == nil {
+		t.Error("--subjects 0 accepted")
+	}
+}

@@ -194,3 +194,17 @@ func fmtRatio(name string, x float64) string {
 	}
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", x), "0"), ".")
 }
+
+// Thresholds reports how many numeric bounds a clause has (a `fact op
+// constant` or a bracket bound) and whether all of them are "more than 0",
+// for which a near miss says nothing useful.
+func (c *Clause) Thresholds() (n int, zeroOnly bool) {
+	bs := c.boundaries()
+	zeroOnly = true
+	for _, b := range bs {
+		if !(b.isInt && b.at == 0 && b.near == 1) {
+			zeroOnly = false
+		}
+	}
+	return len(bs), zeroOnly
+}

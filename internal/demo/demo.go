@@ -1,0 +1,217 @@
+// Package demo generates a deterministic demonstration population (演示数据):
+// plausible enterprises, institutes and people across the jurisdictions of
+// the policy library, such that every clause has subjects who are entitled
+// and subjects who just miss.
+//
+// The population is built from the library's own test cases, which sit on
+// both sides of every clause's bounds: the first len(scenarios) subjects
+// replay them exactly (so the coverage is guaranteed, not hoped for), later
+// ones vary their figures. Each subject gets a name, a 统一社会信用代码 with a
+// valid check character, an industry and a founding date, none of which any
+// clause condition reads.
+package demo
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/money"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+)
+
+// Scenario is one test case of the library usable as a demo subject: its
+// facts, evaluated at its date in the year of that date.
+type Scenario struct {
+	Clause string
+	Want   string // the test's expected outcome
+	At     policy.Date
+	Facts  map[string]any
+}
+
+// Scenarios collects the clause tests that can stand as subjects, in
+// library order.
+func Scenarios(eng *rules.Engine) []Scenario {
+	var out []Scenario
+	for _, c := range eng.Clauses {
+		for _, t := range c.Tests {
+			if t.FY != 0 && t.FY != t.At.Year() {
+				continue // evaluated in another fiscal year than its date's: a facts file cannot say so
+			}
+			var m map[string]any
+			if json.Unmarshal(t.Facts, &m) != nil {
+				continue
+			}
+			out = append(out, Scenario{Clause: c.ID, Want: t.Want.Outcome, At: t.At, Facts: m})
+		}
+	}
+	return out
+}
+
+// Generate returns n facts documents (JSON), the same for the same seed.
+func Generate(eng *rules.Engine, n int, seed uint64) ([][]byte, error) {
+	sc := Scenarios(eng)
+	if len(sc) == 0 {
+		return nil, fmt.Errorf("the policy library has no usable test cases to build subjects from")
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	out := make([][]byte, 0, n)
+	for i := range n {
+		s := sc[i%len(sc)]
+		m := deepCopy(s.Facts).(map[string]any)
+		if i >= len(sc) {
+			vary(m, rng)
+		}
+		subj, _ := m["subject"].(map[string]any)
+		if subj == nil {
+			subj = map[string]any{}
+			m["subject"] = subj
+		}
+		subj["id"] = fmt.Sprintf("demo-%06d", i+1)
+		dress(subj, rng)
+		m["as_of"] = s.At.String()
+		m["schema"] = facts.SchemaVersion
+		doc, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := facts.DecodeBytes(doc, subj["id"].(string)); err != nil {
+			return nil, fmt.Errorf("demo subject %d (from a test of %s) does not decode: %v", i+1, s.Clause, err)
+		}
+		out = append(out, doc)
+	}
+	return out, nil
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
+}
+
+// moneyFields are the annual and event amounts vary scales.
+var moneyFields = []string{"revenue", "sales", "rd_expense", "rd_internal", "rd_super_deduction", "tech_contracts",
+	"rd_domestic", "total_income", "ht_income", "main_revenue", "cost_expense", "assets", "liabilities", "equity_raised",
+	"total", "granted", "equipment", "direct", "interest", "amount"}
+
+// vary scales the money of a scenario by a factor between 0.800 and 1.250
+// (integer per mille, rounded down to the fen), so later subjects spread
+// around the bounds the tests sit on.
+func vary(m map[string]any, rng *rand.Rand) {
+	permille := int64(800 + rng.IntN(451))
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if slices.Contains(moneyFields, k) {
+					if fen, ok := fenOf(e); ok {
+						x[k] = fen * permille / 1000
+						continue
+					}
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(m)
+}
+
+func fenOf(v any) (int64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int64(x), true
+	case string:
+		if f, err := money.Parse(x); err == nil {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
+
+var (
+	places = map[string][]string{
+		"6206": {"武威", "凉州", "民勤", "古浪", "天祝"},
+		"1304": {"肥乡", "邯郸"},
+		"3709": {"泰安", "泰山", "岱岳", "新泰", "肥城", "宁阳", "东平"},
+		"3713": {"临沂", "兰山", "罗庄", "河东", "沂南", "郯城", "沂水"},
+	}
+	trades = []struct{ word, industry string }{
+		{"精密机械", "C34"}, {"新材料", "C26"}, {"生物科技", "C27"}, {"电子科技", "C39"}, {"智能装备", "C35"},
+		{"软件", "I65"}, {"农业科技", "A01"}, {"检测技术", "M74"}, {"新能源", "D44"}, {"食品", "C14"},
+	}
+	forms    = []string{"有限公司", "股份有限公司", "科技有限公司"}
+	surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "孙", "马"}
+	given    = []string{"伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超"}
+)
+
+// dress gives a subject a name, a 统一社会信用代码 and, for an enterprise, an
+// industry and a founding date, unless its scenario set them.
+func dress(s map[string]any, rng *rand.Rand) {
+	region, _ := s["region"].(string)
+	kind, _ := s["kind"].(string)
+	place := "武威"
+	for prefix, ps := range places {
+		if strings.HasPrefix(region, prefix) {
+			place = ps[rng.IntN(len(ps))]
+		}
+	}
+	t := trades[rng.IntN(len(trades))]
+	if _, ok := s["name"]; !ok {
+		switch kind {
+		case "person":
+			s["name"] = surnames[rng.IntN(len(surnames))] + given[rng.IntN(len(given))] + given[rng.IntN(len(given))]
+		case "enterprise":
+			s["name"] = place + t.word + forms[rng.IntN(len(forms))]
+		default:
+			s["name"] = place + t.word + "研究院"
+		}
+	}
+	if kind == "person" {
+		return
+	}
+	if _, ok := s["uscc"]; !ok && len(region) == 6 {
+		s["uscc"] = uscc(region, rng)
+	}
+	if kind != "enterprise" {
+		return
+	}
+	if _, ok := s["industry"]; !ok {
+		s["industry"] = t.industry
+	}
+	if _, ok := s["established"]; !ok {
+		s["established"] = fmt.Sprintf("%04d-%02d-%02d", 2005+rng.IntN(17), 1+rng.IntN(12), 1+rng.IntN(28))
+	}
+}
+
+// uscc makes a 统一社会信用代码 for an enterprise (登记管理部门 9, 类别 1) in
+// region, with a valid check character.
+func uscc(region string, rng *rand.Rand) string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	b := []byte("91" + region)
+	for len(b) < 17 {
+		b = append(b, alphabet[rng.IntN(len(alphabet))])
+	}
+	c, _ := facts.USCCCheckChar(string(b))
+	return string(append(b, c))
+}
