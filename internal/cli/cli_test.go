@@ -250,3 +250,36 @@ func TestDemo(t *testing.T) {
 		t.Error("--subjects 0 accepted")
 	}
 }
+
+// import: the template, a sheet with a bad row (nothing imported, exit 1,
+// positioned report), and --valid-only (the rest imported).
+func TestImport(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "模板.xlsx")
+	if _, _, err := run(t, "", "import", "--template", tpl); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(tpl); err != nil || st.Size() == 0 {
+		t.Fatalf("template not written: %v", err)
+	}
+	u := "91620602000000001"
+	c, _ := facts.USCCCheckChar(u)
+	good := u + string(c)
+	csv := "统一社会信用代码,名称,主体类型,所在地区代码,年度,营业收入（万元）\n" +
+		good + ",甲公司,企业,620602,2024,100\n" +
+		"x1,乙公司,企业,620699,2024,100\n"
+	f := filepath.Join(dir, "s.csv")
+	os.WriteFile(f, []byte(csv), 0o644)
+	db := filepath.Join(dir, "k.db")
+	out, _, err := run(t, "", "import", "--file", f, "--db", db)
+	if err == nil || !strings.Contains(out, "第3行「所在地区代码」（620699）") || !strings.Contains(out, "未导入任何数据") {
+		t.Fatalf("a bad row: err %v, out %s", err, out)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("the database was created although nothing was to be imported")
+	}
+	out, _, err = run(t, "", "import", "--file", f, "--db", db, "--valid-only")
+	if err != nil || !strings.Contains(out, "已导入其余 1 个主体") {
+		t.Fatalf("--valid-only: %v %s", err, out)
+	}
+}

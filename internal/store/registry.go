@@ -39,33 +39,54 @@ type FactVersion struct {
 // document must decode (facts.DecodeBytes); it is stored as given.
 func (db *DB) PutFacts(ctx context.Context, doc []byte, e Entry) (version int, err error) {
 	defer errs.Wrap(&err, "store.PutFacts")
-	f, err := facts.DecodeBytes(doc, "facts")
+	vs, err := db.PutFactsBatch(ctx, [][]byte{doc}, e)
 	if err != nil {
 		return 0, err
 	}
+	return vs[0], nil
+}
+
+// PutFactsBatch stores several documents in one transaction: all of them or
+// none (an import of the valid rows either lands whole or not at all).
+func (db *DB) PutFactsBatch(ctx context.Context, docs [][]byte, e Entry) (versions []int, err error) {
+	defer errs.Wrap(&err, "store.PutFactsBatch")
 	if e.Source == "" || e.By == "" {
-		return 0, errs.E(errs.Invalid, "a fact version needs a source and who entered it")
+		return nil, errs.E(errs.Invalid, "a fact version needs a source and who entered it")
 	}
-	s := f.Subject
+	subjects := make([]facts.Subject, len(docs))
+	for i, doc := range docs {
+		f, err := facts.DecodeBytes(doc, "facts")
+		if err != nil {
+			return nil, err
+		}
+		subjects[i] = f.Subject
+	}
 	now := db.stamp()
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `
-			INSERT INTO subjects (id, kind, name, uscc, region, industry, current_version, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
-			ON CONFLICT (id) DO UPDATE SET
-				kind = excluded.kind, name = excluded.name, uscc = excluded.uscc, region = excluded.region,
-				industry = excluded.industry, current_version = subjects.current_version + 1, updated_at = excluded.updated_at
-			RETURNING current_version`,
-			s.ID, s.Kind, s.Name, s.USCC, s.Region, s.Industry, now).Scan(&version); err != nil {
-			return err
+		versions = versions[:0]
+		for i, s := range subjects {
+			var version int
+			if err := tx.QueryRowContext(ctx, `
+				INSERT INTO subjects (id, kind, name, uscc, region, industry, current_version, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+				ON CONFLICT (id) DO UPDATE SET
+					kind = excluded.kind, name = excluded.name, uscc = excluded.uscc, region = excluded.region,
+					industry = excluded.industry, current_version = subjects.current_version + 1, updated_at = excluded.updated_at
+				RETURNING current_version`,
+				s.ID, s.Kind, s.Name, s.USCC, s.Region, s.Industry, now).Scan(&version); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				s.ID, version, string(docs[i]), e.Source, e.By, now, e.Note); err != nil {
+				return err
+			}
+			versions = append(versions, version)
 		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			s.ID, version, string(doc), e.Source, e.By, now, e.Note)
-		return err
+		return nil
 	})
-	return version, err
+	return versions, err
 }
 
 // Facts returns the current facts of a subject and their version.

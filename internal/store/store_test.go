@@ -262,3 +262,21 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("after reopening: %d, %v", v, err)
 	}
 }
+
+// A batch is stored whole or not at all.
+func TestBatchAllOrNothing(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		_, err := db.PutFactsBatch(ctx, [][]byte{doc("e1", "甲", "1元"), []byte(`{"subject": {"id": "e2"}}`)}, Entry{Source: "import", By: "u"})
+		if errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("a batch with a bad document: %v, want invalid", err)
+		}
+		if _, _, err := db.Facts(ctx, "e1"); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("the good document of a failed batch was stored: %v", err)
+		}
+		vs, err := db.PutFactsBatch(ctx, [][]byte{doc("e1", "甲", "1元"), doc("e1", "甲", "2元"), doc("e2", "乙", "3元")}, Entry{Source: "import", By: "u"})
+		if err != nil || fmt.Sprint(vs) != "[1 2 1]" {
+			t.Fatalf("batch: %v %v", vs, err)
+		}
+	})
+}
