@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -80,6 +81,16 @@ func (db *DB) PutFactsBatch(ctx context.Context, docs [][]byte, e Entry) (versio
 				INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 				s.ID, version, string(docs[i]), e.Source, e.By, now, e.Note); err != nil {
+				return err
+			}
+			before := ""
+			if version > 1 {
+				if err := tx.QueryRowContext(ctx, `SELECT facts FROM fact_versions WHERE subject_id = $1 AND version = $2`,
+					s.ID, version-1).Scan(&before); err != nil {
+					return err
+				}
+			}
+			if err := db.audit(ctx, tx, e.By, "facts.put", "subject/"+s.ID, before, string(docs[i])); err != nil {
 				return err
 			}
 			versions = append(versions, version)
@@ -226,13 +237,17 @@ func (db *DB) SavePolicyVersion(ctx context.Context, files PolicyFiles, by, note
 			RETURNING version`, sum, by, db.stamp(), note).Scan(&version); err != nil {
 			return err
 		}
+		paths := make([]string, 0, len(files))
 		for path, content := range files {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO policy_files (version, path, content) VALUES ($1, $2, $3)`,
 				version, path, string(content)); err != nil {
 				return err
 			}
+			paths = append(paths, path)
 		}
-		return nil
+		slices.Sort(paths)
+		return db.audit(ctx, tx, by, "policy.save", fmt.Sprintf("policy/%d", version), "",
+			"sha256 "+sum+"\n"+strings.Join(paths, "\n"))
 	})
 	return version, err
 }
@@ -288,10 +303,16 @@ type Evaluation struct {
 // RecordEvaluation stores an evaluation and returns its id.
 func (db *DB) RecordEvaluation(ctx context.Context, e Evaluation) (id int64, err error) {
 	defer errs.Wrap(&err, "store.RecordEvaluation")
-	err = db.w.QueryRowContext(ctx, `
-		INSERT INTO evaluations (subject_id, fact_version, policy_version, at, fiscal_year, report, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		e.SubjectID, e.FactVersion, e.PolicyVersion, e.At, e.FiscalYear, string(e.Report), e.By, db.stamp()).Scan(&id)
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO evaluations (subject_id, fact_version, policy_version, at, fiscal_year, report, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			e.SubjectID, e.FactVersion, e.PolicyVersion, e.At, e.FiscalYear, string(e.Report), e.By, db.stamp()).Scan(&id); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, e.By, "evaluation.record", "subject/"+e.SubjectID, "",
+			fmt.Sprintf("evaluation %d: facts version %d, policy version %d, at %s, fiscal year %d", id, e.FactVersion, e.PolicyVersion, e.At, e.FiscalYear))
+	})
 	if err != nil && isForeignKey(err) {
 		return 0, errs.E(errs.Invalid, "evaluation of %s refers to facts version %d or policy version %d, which are not stored",
 			e.SubjectID, e.FactVersion, e.PolicyVersion)

@@ -152,6 +152,9 @@ func TestConcurrentVersions(t *testing.T) {
 				t.Fatalf("versions %v are not 1…%d", h, n)
 			}
 		}
+		if got, err := db.VerifyAudit(ctx); err != nil || got != n {
+			t.Fatalf("audit after concurrent writes: %d entries, %v; want %d and a whole chain", got, err, n)
+		}
 	})
 }
 
@@ -277,6 +280,53 @@ func TestBatchAllOrNothing(t *testing.T) {
 		vs, err := db.PutFactsBatch(ctx, [][]byte{doc("e1", "甲", "1元"), doc("e1", "甲", "2元"), doc("e2", "乙", "3元")}, Entry{Source: "import", By: "u"})
 		if err != nil || fmt.Sprint(vs) != "[1 2 1]" {
 			t.Fatalf("batch: %v %v", vs, err)
+		}
+	})
+}
+
+// Every change leaves an audit entry with who, what and before/after; the
+// chain verifies, and altering, removing or reordering an entry is caught.
+func TestAuditChain(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		if _, err := db.PutFacts(ctx, doc("e1", "甲", "1元"), Entry{Source: "import", By: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PutFacts(ctx, doc("e1", "甲", "2元"), Entry{Source: "entry", By: "bob"}); err != nil {
+			t.Fatal(err)
+		}
+		pv, err := db.SavePolicyVersion(ctx, PolicyFiles{"a.yaml": []byte("x")}, "admin", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RecordEvaluation(ctx, Evaluation{SubjectID: "e1", FactVersion: 2, PolicyVersion: pv, At: "2024-12-31",
+			FiscalYear: 2024, Report: []byte("{}"), By: "carol"}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.VerifyAudit(ctx)
+		if err != nil || n != 4 {
+			t.Fatalf("verify: %d, %v", n, err)
+		}
+		es, err := db.Audit(ctx, "subject/e1")
+		if err != nil || len(es) != 3 {
+			t.Fatalf("entries for e1: %d, %v", len(es), err)
+		}
+		if es[0].Actor != "alice" || es[0].Before != "" || !strings.Contains(es[1].Before, `"1元"`) || !strings.Contains(es[1].After, `"2元"`) ||
+			es[2].Action != "evaluation.record" || es[2].Actor != "carol" {
+			t.Fatalf("entries do not say who changed what from what: %+v", es)
+		}
+		for _, tamper := range []struct {
+			sql, want string
+		}{
+			{`UPDATE audit_log SET after = 'forged' WHERE seq = 2`, "entry 2: its content does not match"},
+			{`DELETE FROM audit_log WHERE seq = 2`, "expected entry 2"},
+		} {
+			if _, err := db.w.Exec(tamper.sql); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.VerifyAudit(ctx); errs.KindOf(err) != errs.Conflict || !strings.Contains(err.Error(), tamper.want) {
+				t.Errorf("after %q: %v, want a conflict mentioning %q", tamper.sql, err, tamper.want)
+			}
 		}
 	})
 }
