@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -300,5 +301,28 @@ func TestAuditVerify(t *testing.T) {
 	}
 	if _, _, err := run(t, "", "audit", "frobnicate"); err == nil {
 		t.Error("unknown audit subcommand accepted")
+	}
+}
+
+// export writes the selected subjects in the template's layout; the sheet
+// imports into another store unchanged.
+func TestExportImportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "120", "--db", a); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"xlsx", "csv"} {
+		out := filepath.Join(dir, "肥乡."+ext)
+		msg, _, err := run(t, "", "export", "subjects", "--db", a, "--region", "130407", "--out", out)
+		if err != nil || !strings.Contains(msg, "exported") {
+			t.Fatalf("export %s: %v %s", ext, err, msg)
+		}
+		n := 0
+		fmt.Sscanf(msg, "exported %d", &n)
+		msg, _, err = run(t, "", "import", "--file", out, "--db", b)
+		if err != nil || !strings.Contains(msg, fmt.Sprintf("导入 %d 个主体", n)) || n == 0 {
+			t.Fatalf("re-import %s of %d subjects: %v %s", ext, n, err, msg)
+		}
 	}
 }

@@ -399,3 +399,85 @@ func normDate(v string) (string, bool) {
 	}
 	return s, true
 }
+
+// Encode writes subjects as rows of the import template (header first): a
+// row per year of figures, or one row for a subject without any. What the
+// template has no column for (events, recognitions …) is not exported; the
+// rows import back to the same profile and figures.
+func Encode(subjects []*facts.Facts) [][]string {
+	header, _ := Template()
+	out := [][]string{header[0]}
+	for _, f := range subjects {
+		s := f.Subject
+		base := map[string]string{
+			"id": s.ID, "uscc": s.USCC, "name": s.Name, "kind": facts.TermZh("subject_kind", s.Kind),
+			"region": s.Region, "industry": s.Industry, "established": s.Established,
+		}
+		if s.USCC == s.ID {
+			base["id"] = ""
+		}
+		rows := []map[string]string{base}
+		if len(f.Annual) > 0 {
+			rows = rows[:0]
+			for _, a := range f.Annual {
+				r := map[string]string{}
+				for k, v := range base {
+					r[k] = v
+				}
+				r["year"] = strconv.FormatInt(a.Year, 10)
+				if a.Source != "" {
+					r["source"] = facts.TermZh("source", a.Source)
+				}
+				for _, c := range Columns {
+					if c.kind != "wan" && c.kind != "wan_signed" && c.kind != "count" {
+						continue
+					}
+					v, known := annualField(&a, c.key)
+					if !known {
+						continue
+					}
+					if c.kind == "count" {
+						r[c.key] = strconv.FormatInt(v, 10)
+					} else {
+						r[c.key] = wanText(v)
+					}
+				}
+				rows = append(rows, r)
+			}
+		}
+		for _, r := range rows {
+			line := make([]string, len(Columns))
+			for i, c := range Columns {
+				line[i] = r[c.key]
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// annualField reads a known figure of an annual record by its JSON name.
+func annualField(a *facts.Annual, key string) (int64, bool) {
+	bit := facts.KnownBit("Annual", key)
+	if bit == 0 || !a.Known.Has(bit) {
+		return 0, false
+	}
+	v := map[string]int64{
+		"revenue": a.Revenue, "sales": a.Sales, "main_revenue": a.MainRevenue, "rd_expense": a.RDExpense,
+		"rd_internal": a.RDInternal, "assets": a.Assets, "liabilities": a.Liabilities, "net_profit": a.NetProfit,
+		"employees": a.Employees, "rd_staff": a.RDStaff, "st_staff": a.STStaff,
+	}
+	x, ok := v[key]
+	return x, ok
+}
+
+// wanText writes fen as 万元 exactly: 123456789 → "123.456789".
+func wanText(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	s := fmt.Sprintf("%s%d.%06d", sign, fen/1_000_000, fen%1_000_000)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}

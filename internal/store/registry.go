@@ -347,3 +347,35 @@ func isForeignKey(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "violates foreign key constraint")
 }
+
+// EachFacts streams the current facts of every subject the filter selects
+// (Limit and After are ignored), in id order.
+func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) error) (err error) {
+	defer errs.Wrap(&err, "store.EachFacts")
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT s.id, v.facts FROM subjects s
+		JOIN fact_versions v ON v.subject_id = s.id AND v.version = s.current_version
+		WHERE s.region LIKE $1 ESCAPE '\' AND ($2 = '' OR s.kind = $2)
+		  AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)
+		ORDER BY s.id`,
+		like.Replace(fl.Region)+"%", fl.Kind, fl.Query, "%"+like.Replace(fl.Query)+"%")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return err
+		}
+		f, err := facts.DecodeBytes([]byte(doc), id)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
