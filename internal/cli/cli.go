@@ -49,6 +49,7 @@ func init() {
 		"import":   {"import subjects from an Excel or CSV sheet, with a per-row error report", importHelp, runImport},
 		"export":   {"export subjects from the store to Excel or CSV (the import template's layout)", exportHelp, runExport},
 		"serve":    {"serve the JSON API (policy library and evaluations) under /api/v1", serveHelp, runServe},
+		"user":     {"add an account (enterprise, staff, finance, expert, admin)", userHelp, runUser},
 		"audit":    {"verify or list the store's hash-chained audit log", auditHelp, runAudit},
 		"demo":     {"generate a deterministic demo population (JSON lines, or into a database)", demoHelp, runDemo},
 		"schema":   {"print the facts schema (docs/facts.md)", schemaHelp, runSchema},

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"kechuang/internal/facts"
+	"kechuang/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -324,5 +325,20 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if err != nil || !strings.Contains(msg, fmt.Sprintf("导入 %d 个主体", n)) || n == 0 {
 			t.Fatalf("re-import %s of %d subjects: %v %s", ext, n, err, msg)
 		}
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	store.SetBcryptCost(4)
+	db := filepath.Join(t.TempDir(), "k.db")
+	out, _, err := run(t, "long enough pw\n", "user", "add", "--db", db, "--id", "ww-officer", "--role", "staff", "--jurisdiction", "620600", "--department", "市科技局")
+	if err != nil || !strings.Contains(out, "account ww-officer (staff) added") {
+		t.Fatalf("%v %s", err, out)
+	}
+	if _, _, err := run(t, "long enough pw\n", "user", "add", "--db", db, "--id", "e1", "--role", "enterprise"); err == nil {
+		t.Error("an enterprise account without --subject was added")
+	}
+	if _, _, err := run(t, "short\n", "user", "add", "--db", db, "--id", "x", "--role", "admin"); err == nil {
+		t.Error("a short password was accepted")
 	}
 }

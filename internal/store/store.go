@@ -138,4 +138,7 @@ func (db *DB) transact(ctx context.Context, fn func(*sql.Tx) error) (err error) 
 	return fn(tx)
 }
 
-func (db *DB) stamp() string { return db.now().UTC().Format(time.RFC3339Nano) }
+// stampFormat is fixed-width, so stored times compare as text.
+const stampFormat = "2006-01-02T15:04:05.000000Z"
+
+func (db *DB) stamp() string { return db.now().UTC().Format(stampFormat) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 )
 
@@ -327,6 +328,69 @@ func TestAuditChain(t *testing.T) {
 			if _, err := db.VerifyAudit(ctx); errs.KindOf(err) != errs.Conflict || !strings.Contains(err.Error(), tamper.want) {
 				t.Errorf("after %q: %v, want a conflict mentioning %q", tamper.sql, err, tamper.want)
 			}
+		}
+	})
+}
+
+func TestAccounts(t *testing.T) {
+	SetBcryptCost(4)
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		clock := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+		db.now = func() time.Time { return clock }
+		officer := auth.User{ID: "fx-officer", Role: auth.Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"}
+		if err := db.CreateUser(ctx, officer, "long enough pw", "admin"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateUser(ctx, officer, "long enough pw", "admin"); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("duplicate account: %v", err)
+		}
+		if err := db.CreateUser(ctx, auth.User{ID: "x", Role: auth.Staff, Jurisdiction: "130407"}, "short", "admin"); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("short password: %v", err)
+		}
+		if err := db.CreateUser(ctx, auth.User{ID: "y", Role: auth.Enterprise}, "long enough pw", "admin"); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("enterprise account without a subject: %v", err)
+		}
+		u, err := db.Authenticate(ctx, "fx-officer", "long enough pw")
+		if err != nil || u.Jurisdiction != "130407" || u.Role != auth.Staff {
+			t.Fatalf("login: %+v %v", u, err)
+		}
+		if _, err := db.Authenticate(ctx, "nobody", "long enough pw"); errs.KindOf(err) != errs.Permission {
+			t.Errorf("unknown account: %v", err)
+		}
+		for range MaxFailures {
+			if _, err := db.Authenticate(ctx, "fx-officer", "wrong password"); errs.KindOf(err) != errs.Permission {
+				t.Fatalf("wrong password: %v", err)
+			}
+		}
+		if _, err := db.Authenticate(ctx, "fx-officer", "long enough pw"); err == nil {
+			t.Fatal("the right password works during the lock")
+		}
+		clock = clock.Add(LockFor + time.Second)
+		if _, err := db.Authenticate(ctx, "fx-officer", "long enough pw"); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+		tok, csrf, err := db.CreateSession(ctx, "fx-officer")
+		if err != nil || tok == "" || csrf == "" || tok == csrf {
+			t.Fatalf("session: %v", err)
+		}
+		if su, c, err := db.Session(ctx, tok); err != nil || su.ID != "fx-officer" || c != csrf {
+			t.Fatalf("session lookup: %+v %v", su, err)
+		}
+		if _, _, err := db.Session(ctx, tok+"x"); errs.KindOf(err) != errs.Permission {
+			t.Errorf("a forged token: %v", err)
+		}
+		clock = clock.Add(SessionTTL)
+		if _, _, err := db.Session(ctx, tok); errs.KindOf(err) != errs.Permission {
+			t.Errorf("an expired session: %v", err)
+		}
+		clock = clock.Add(-SessionTTL)
+		db.EndSession(ctx, tok)
+		if _, _, err := db.Session(ctx, tok); errs.KindOf(err) != errs.Permission {
+			t.Errorf("after sign-out: %v", err)
+		}
+		if es, _ := db.Audit(ctx, "user/fx-officer"); len(es) != 1 || es[0].Action != "user.create" {
+			t.Errorf("account creation not audited: %+v", es)
 		}
 	})
 }

@@ -1,0 +1,120 @@
+// Package auth decides who may do what (权限): accounts with a role, enterprise
+// accounts tied to their own subject, staff and finance accounts scoped to a
+// jurisdiction (a GB/T 2260 code and everything under it) and a department.
+// It knows nothing of HTTP or SQL: handlers and the store ask Can, and every
+// refusal is a permission error.
+package auth
+
+import (
+	"slices"
+	"strings"
+
+	"kechuang/internal/errs"
+)
+
+// Role is what an account is for.
+type Role string
+
+const (
+	Enterprise Role = "enterprise" // an enterprise or institute: its own subject only
+	Staff      Role = "staff"      // S&T bureau staff (科技局/工信局), scoped to a jurisdiction
+	Finance    Role = "finance"    // finance bureau (财政局), scoped to a jurisdiction; reads subjects
+	Expert     Role = "expert"     // reviewers (评审专家): projects they are assigned, no registry access
+	Admin      Role = "admin"      // runs the instance
+)
+
+// Roles lists every role.
+var Roles = []Role{Enterprise, Staff, Finance, Expert, Admin}
+
+// User is an account as the rules see it.
+type User struct {
+	ID           string
+	Role         Role
+	Subject      string // Enterprise: the subject the account belongs to
+	Jurisdiction string // Staff, Finance: a GB/T 2260 code (620600 covers 武威 and its counties)
+	Department   string
+}
+
+// Validate checks that an account's fields fit its role.
+func (u User) Validate() error {
+	if !slices.Contains(Roles, u.Role) {
+		return errs.E(errs.Invalid, "role %q is not one of enterprise, staff, finance, expert, admin", u.Role)
+	}
+	switch u.Role {
+	case Enterprise:
+		if u.Subject == "" {
+			return errs.E(errs.Invalid, "an enterprise account needs the subject it belongs to")
+		}
+	case Staff, Finance:
+		if len(u.Jurisdiction) != 6 {
+			return errs.E(errs.Invalid, "a %s account needs a jurisdiction: a six-digit GB/T 2260 code such as 620600", u.Role)
+		}
+	}
+	return nil
+}
+
+// Action is what a user wants to do.
+type Action string
+
+const (
+	Read  Action = "read"
+	Write Action = "write"
+)
+
+// Subject is a registry subject as the rules see it.
+type Subject struct {
+	ID     string
+	Region string // GB/T 2260
+}
+
+// covers reports whether jurisdiction covers region: 620600 covers 6206xx,
+// 370000 covers 37xxxx, 130407 only itself.
+func covers(jurisdiction, region string) bool {
+	p := strings.TrimRight(jurisdiction, "0")
+	if len(p)%2 == 1 {
+		p += "0"
+	}
+	return strings.HasPrefix(region, p)
+}
+
+// CanSubject decides whether u may act on subject s.
+func CanSubject(u User, a Action, s Subject) error {
+	switch u.Role {
+	case Admin:
+		return nil
+	case Enterprise:
+		if u.Subject == s.ID {
+			return nil
+		}
+		return errs.E(errs.Permission, "this account may only see and change its own enterprise")
+	case Staff:
+		if covers(u.Jurisdiction, s.Region) {
+			return nil
+		}
+	case Finance:
+		if a == Read && covers(u.Jurisdiction, s.Region) {
+			return nil
+		}
+		if covers(u.Jurisdiction, s.Region) {
+			return errs.E(errs.Permission, "finance accounts read subjects but do not change them")
+		}
+	}
+	return errs.E(errs.Permission, "subject %s is outside this account's jurisdiction (%s)", s.ID, u.Jurisdiction)
+}
+
+// RegionScope is the GB/T 2260 prefix a user's subject lists are limited
+// to, and whether the user may list subjects at all. An enterprise lists
+// only itself (by id, not by region).
+func RegionScope(u User) (prefix string, ok bool) {
+	switch u.Role {
+	case Admin:
+		return "", true
+	case Staff, Finance:
+		p := strings.TrimRight(u.Jurisdiction, "0")
+		if len(p)%2 == 1 {
+			p += "0"
+		}
+		return p, true
+	}
+	return "", false
+}
