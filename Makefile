@@ -13,9 +13,11 @@ build:
 	$(GO) build -o $(BIN) ./cmd/kechuang
 
 ## test: vet, every Go test (unit, property, golden, library; the store suite on SQLite and
-## PostgreSQL — see scripts/with-postgres), then the policy check and coverage
-test: vet
+## PostgreSQL — see scripts/with-postgres), backup/restore on both engines, then the policy
+## check and coverage
+test: vet build
 	scripts/with-postgres $(GO) test -count=1 ./...
+	scripts/with-postgres scripts/test-backup-restore
 	$(GO) run ./cmd/kechuang check policies
 	$(GO) run ./cmd/kechuang coverage policies
 	@echo "note: no browser tests exist yet (the web UI arrives with issue 4)"

@@ -50,6 +50,8 @@ func init() {
 		"export":   {"export subjects from the store to Excel or CSV (the import template's layout)", exportHelp, runExport},
 		"serve":    {"serve the JSON API (policy library and evaluations) under /api/v1", serveHelp, runServe},
 		"user":     {"add an account (enterprise, staff, finance, expert, admin)", userHelp, runUser},
+		"backup":   {"back up the store (SQLite file copy or pg_dump)", backupHelp, runBackup},
+		"restore":  {"restore the store from a backup and verify its audit log", backupHelp, runRestore},
 		"audit":    {"verify or list the store's hash-chained audit log", auditHelp, runAudit},
 		"demo":     {"generate a deterministic demo population (JSON lines, or into a database)", demoHelp, runDemo},
 		"schema":   {"print the facts schema (docs/facts.md)", schemaHelp, runSchema},

@@ -342,3 +342,24 @@ func TestUserAdd(t *testing.T) {
 		t.Error("a short password was accepted")
 	}
 }
+
+func TestBackupRestoreSQLite(t *testing.T) {
+	dir := t.TempDir()
+	db, bak := filepath.Join(dir, "k.db"), filepath.Join(dir, "k.bak")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "7", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "", "backup", "--db", db, "--out", bak); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "", "backup", "--db", db, "--out", bak); err == nil {
+		t.Error("backup overwrote an existing file")
+	}
+	if _, _, err := run(t, "", "restore", "--db", db, "--from", bak); err == nil {
+		t.Error("restore replaced a live database without --force")
+	}
+	out, _, err := run(t, "", "restore", "--db", filepath.Join(dir, "new.db"), "--from", bak)
+	if err != nil || !strings.Contains(out, "audit log intact (8 entries)") {
+		t.Fatalf("restore: %v %s", err, out)
+	}
+}

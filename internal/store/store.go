@@ -142,3 +142,15 @@ func (db *DB) transact(ctx context.Context, fn func(*sql.Tx) error) (err error) 
 const stampFormat = "2006-01-02T15:04:05.000000Z"
 
 func (db *DB) stamp() string { return db.now().UTC().Format(stampFormat) }
+
+// Backup writes a consistent copy of a SQLite store to path (VACUUM INTO,
+// safe while the store is in use). PostgreSQL is backed up with pg_dump
+// (see docs/operations.md), not from here.
+func (db *DB) Backup(ctx context.Context, path string) (err error) {
+	defer errs.Wrap(&err, "store.Backup(%q)", path)
+	if db.Engine != SQLite {
+		return errs.E(errs.Invalid, "back up PostgreSQL with pg_dump (kechuang backup does that for a postgres:// database)")
+	}
+	_, err = db.w.ExecContext(ctx, `VACUUM INTO $1`, path)
+	return err
+}
