@@ -1,9 +1,8 @@
 // Package api is kechuang's JSON API under /api/v1, described by
-// openapi.yaml (served at /api/v1/openapi.yaml). This first part is the
-// public policy calculator (政策计算器): the policy library and evaluations of
-// facts the caller sends. It reads nothing from the store, so it exposes no
-// subject's data; routes over stored subjects arrive with accounts and
-// authorisation.
+// openapi.yaml (served at /api/v1/openapi.yaml): the public policy
+// calculator (政策计算器) — the policy library and evaluations of facts the
+// caller sends, reading nothing stored — and, for signed-in accounts, the
+// stored subjects each account may reach (subjects.go).
 //
 // Handlers return an error; one adapter renders it as JSON with the error's
 // kind, message and field, and the kind's HTTP status (errs.HTTPStatus).
@@ -23,6 +22,7 @@ import (
 	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
+	"kechuang/internal/store"
 )
 
 //go:embed openapi.yaml
@@ -33,9 +33,11 @@ const MaxBody = 4 << 20
 
 // Server serves the API over one compiled policy library.
 type Server struct {
-	Engine *rules.Engine
-	Log    *slog.Logger
-	Now    func() time.Time // for default evaluation dates; Asia/Shanghai
+	Engine        *rules.Engine
+	Store         *store.DB // nil: the stored-subject routes answer that there is no database
+	PolicyVersion int       // the stored version of Engine's library, recorded with evaluations
+	Log           *slog.Logger
+	Now           func() time.Time // for default evaluation dates; Asia/Shanghai
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error

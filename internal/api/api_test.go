@@ -120,30 +120,37 @@ func TestContract(t *testing.T) {
 			t.Errorf("%s %s: status %d, want %d: %s", tt.method, tt.path, resp.StatusCode, tt.status, body)
 			continue
 		}
-		doc, ok := s.Paths[tt.route][strings.ToLower(tt.method)].Responses[strconv.Itoa(tt.status)]
-		if !ok {
-			t.Errorf("%s %s: status %d is not documented", tt.method, tt.route, tt.status)
-			continue
-		}
-		required := doc.Content["application/json"].Schema.Required
-		if ref := doc.Content["application/json"].Schema.Ref; ref != "" {
-			required = s.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")].Required
-		}
-		if doc.Ref != "" {
-			required = []string{"error", "errors"}
-		}
-		if !strings.Contains(resp.Header.Get("Content-Type"), "json") {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			t.Errorf("%s %s: not JSON: %v", tt.method, tt.path, err)
-			continue
-		}
-		for _, k := range required {
-			if _, ok := m[k]; !ok {
-				t.Errorf("%s %s: response lacks required %q: %.300s", tt.method, tt.path, k, body)
-			}
+		checkContract(t, s, tt.method, tt.route, tt.status, resp.Header.Get("Content-Type"), body)
+	}
+}
+
+// checkContract: the status is documented for the route, and a JSON body
+// holds the documented schema's required fields.
+func checkContract(t *testing.T, s spec, method, route string, status int, contentType string, body []byte) {
+	t.Helper()
+	doc, ok := s.Paths[route][strings.ToLower(method)].Responses[strconv.Itoa(status)]
+	if !ok {
+		t.Errorf("%s %s: status %d is not documented", method, route, status)
+		return
+	}
+	required := doc.Content["application/json"].Schema.Required
+	if ref := doc.Content["application/json"].Schema.Ref; ref != "" {
+		required = s.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")].Required
+	}
+	if doc.Ref != "" {
+		required = []string{"error", "errors"}
+	}
+	if !strings.Contains(contentType, "json") {
+		return
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Errorf("%s %s: not JSON: %v", method, route, err)
+		return
+	}
+	for _, k := range required {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s %s: response lacks required %q: %.300s", method, route, k, body)
 		}
 	}
 }

@@ -148,9 +148,14 @@ func (db *DB) History(ctx context.Context, id string) (out []FactVersion, err er
 
 // SubjectRow is a subject as listed.
 type SubjectRow struct {
-	ID, Kind, Name, USCC, Region, Industry string
-	Version                                int
-	UpdatedAt                              string
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	USCC      string `json:"uscc"`
+	Region    string `json:"region"`
+	Industry  string `json:"industry"`
+	Version   int    `json:"version"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 // Filter selects subjects. Region is a GB/T 2260 prefix ("6206" covers
