@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20s
 BIN      := bin/kechuang
 
-.PHONY: run test build vet check coverage fuzz bench schema hanzi-data region-data clean
+.PHONY: run test build vet check coverage fuzz bench schema hanzi-data region-data bench-api clean
 
 ## run: build, check the policy library and evaluate the bundled example subjects (the CLI tour)
 run: build
@@ -41,6 +41,10 @@ fuzz:
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./internal/rules | tee bench.txt
+
+## bench-api: the signed-in API over 100,000 demo subjects in SQLite (KECHUANG_BENCH_SUBJECTS to change)
+bench-api:
+	$(GO) test -run='^$$' -bench=StoredAPI -benchtime=300x -count=3 -timeout=850s ./internal/api | tee bench-api.txt
 
 ## schema: regenerate docs/facts.md from the facts types
 schema:
