@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -63,7 +64,9 @@ func benchServer(b *testing.B) (*httptest.Server, *http.Client, string, []string
 		b.Fatal(err)
 	}
 	var out struct{ CSRF string }
-	jsonDecode(&testing.T{}, resp.Body, &out)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		b.Fatal(err)
+	}
 	resp.Body.Close()
 	rows, err := db.Subjects(ctx, store.Filter{Region: "130407", Limit: 1000})
 	if err != nil || len(rows) == 0 {
