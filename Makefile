@@ -44,7 +44,8 @@ bench:
 
 ## bench-api: the signed-in API over 100,000 demo subjects in SQLite (KECHUANG_BENCH_SUBJECTS to change)
 bench-api:
-	$(GO) test -run='^$$' -bench=StoredAPI -benchtime=300x -count=3 -timeout=850s ./internal/api | tee bench-api.txt
+	$(GO) test -run='^$$' -bench='StoredAPI$$' -benchtime=300x -count=3 -timeout=850s ./internal/api | tee bench-api.txt
+	$(GO) test -run='^$$' -bench=StoredAPILoad -benchtime=3000x -count=3 -timeout=580s ./internal/api | tee -a bench-api.txt
 
 ## schema: regenerate docs/facts.md from the facts types
 schema:

@@ -9,8 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,4 +121,41 @@ func BenchmarkStoredAPI(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// BenchmarkStoredAPILoad: the three calls mixed (60% get, 30% list, 10%
+// report) from 16 concurrent clients; reports the 50th and 99th percentile
+// latency.
+func BenchmarkStoredAPILoad(b *testing.B) {
+	ts, c, csrf, ids := benchServer(b)
+	var mu sync.Mutex
+	var lat []time.Duration
+	var n atomic.Int64
+	b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			i := int(n.Add(1))
+			start := time.Now()
+			switch i % 10 {
+			case 0:
+				benchGet(b, c, "POST", ts.URL+"/api/v1/subjects/"+ids[i%len(ids)]+"/report", csrf)
+			case 1, 2, 3:
+				benchGet(b, c, "GET", ts.URL+"/api/v1/subjects?limit=50", "")
+			default:
+				benchGet(b, c, "GET", ts.URL+"/api/v1/subjects/"+ids[i%len(ids)], "")
+			}
+			mine = append(mine, time.Since(start))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
 }
