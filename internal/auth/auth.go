@@ -7,9 +7,9 @@ package auth
 
 import (
 	"slices"
-	"strings"
 
 	"kechuang/internal/errs"
+	"kechuang/internal/policy"
 )
 
 // Role is what an account is for.
@@ -67,16 +67,6 @@ type Subject struct {
 	Region string // GB/T 2260
 }
 
-// covers reports whether jurisdiction covers region: 620600 covers 6206xx,
-// 370000 covers 37xxxx, 130407 only itself.
-func covers(jurisdiction, region string) bool {
-	p := strings.TrimRight(jurisdiction, "0")
-	if len(p)%2 == 1 {
-		p += "0"
-	}
-	return strings.HasPrefix(region, p)
-}
-
 // CanSubject decides whether u may act on subject s.
 func CanSubject(u User, a Action, s Subject) error {
 	switch u.Role {
@@ -88,14 +78,14 @@ func CanSubject(u User, a Action, s Subject) error {
 		}
 		return errs.E(errs.Permission, "this account may only see and change its own enterprise")
 	case Staff:
-		if covers(u.Jurisdiction, s.Region) {
+		if policy.Covers(u.Jurisdiction, s.Region) {
 			return nil
 		}
 	case Finance:
-		if a == Read && covers(u.Jurisdiction, s.Region) {
+		if a == Read && policy.Covers(u.Jurisdiction, s.Region) {
 			return nil
 		}
-		if covers(u.Jurisdiction, s.Region) {
+		if policy.Covers(u.Jurisdiction, s.Region) {
 			return errs.E(errs.Permission, "finance accounts read subjects but do not change them")
 		}
 	}
@@ -110,11 +100,7 @@ func RegionScope(u User) (prefix string, ok bool) {
 	case Admin:
 		return "", true
 	case Staff, Finance:
-		p := strings.TrimRight(u.Jurisdiction, "0")
-		if len(p)%2 == 1 {
-			p += "0"
-		}
-		return p, true
+		return policy.RegionPrefix(u.Jurisdiction), true
 	}
 	return "", false
 }

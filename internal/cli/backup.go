@@ -26,10 +26,6 @@ pg_restore --clean --if-exists into the database, which must exist. Either
 way it then opens the store (applying any newer migrations) and verifies the
 audit log chain; scripts/test-backup-restore exercises both engines.`
 
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
 func runBackup(e *env, args []string) error {
 	fs0 := newFlags("backup", backupHelp, e)
 	dsn := fs0.String("db", "", "database: a SQLite file path or a postgres:// URL")
@@ -45,7 +41,7 @@ func runBackup(e *env, args []string) error {
 		return errs.At(errs.Pos{File: *out}, "already exists: choose another name")
 	}
 	ctx := context.Background()
-	if isPostgres(*dsn) {
+	if store.IsPostgres(*dsn) {
 		if err := runTool(e, "pg_dump", "--format=custom", "--file="+*out, "--dbname="+*dsn); err != nil {
 			return err
 		}
@@ -78,7 +74,7 @@ func runRestore(e *env, args []string) error {
 	if _, err := os.Stat(*from); err != nil {
 		return errs.At(errs.Pos{File: *from}, "cannot read the backup: %v", err)
 	}
-	if isPostgres(*dsn) {
+	if store.IsPostgres(*dsn) {
 		if err := runTool(e, "pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname="+*dsn, *from); err != nil {
 			return err
 		}

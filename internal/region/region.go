@@ -32,19 +32,3 @@ func Valid(code string) bool {
 
 // Name returns the division's name ("620602" → "凉州区"), or "".
 func Name(code string) string { return names()[code] }
-
-// FullName returns the name with its province and city ("甘肃省武威市凉州区").
-func FullName(code string) string {
-	n := names()
-	if len(code) != 6 || n[code] == "" {
-		return ""
-	}
-	out := n[code[:2]+"0000"]
-	if c := code[:4] + "00"; c != code && c != code[:2]+"0000" {
-		out += n[c]
-	}
-	if code != code[:2]+"0000" {
-		out += n[code]
-	}
-	return out
-}

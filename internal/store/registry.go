@@ -168,6 +168,15 @@ type Filter struct {
 	After  string
 }
 
+// where is the filter as a condition on subjects s, with its arguments
+// ($1–$4). LIKE wildcards in the filter match literally.
+func (fl Filter) where() (string, []any) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return `s.region LIKE $1 ESCAPE '\' AND ($2 = '' OR s.kind = $2)
+		AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)`,
+		[]any{esc.Replace(fl.Region) + "%", fl.Kind, fl.Query, "%" + esc.Replace(fl.Query) + "%"}
+}
+
 // Subjects lists subjects by id, a page at a time (After: the last id seen).
 func (db *DB) Subjects(ctx context.Context, fl Filter) (out []SubjectRow, err error) {
 	defer errs.Wrap(&err, "store.Subjects")
@@ -176,15 +185,10 @@ func (db *DB) Subjects(ctx context.Context, fl Filter) (out []SubjectRow, err er
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	like := func(s string) string {
-		return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-	}
+	where, args := fl.where()
 	rows, err := db.r.QueryContext(ctx, `
-		SELECT id, kind, name, uscc, region, industry, current_version, updated_at FROM subjects
-		WHERE region LIKE $1 ESCAPE '\' AND ($2 = '' OR kind = $2)
-		  AND ($3 = '' OR name LIKE $4 ESCAPE '\' OR uscc = $3) AND id > $5
-		ORDER BY id LIMIT $6`,
-		like(fl.Region)+"%", fl.Kind, fl.Query, "%"+like(fl.Query)+"%", fl.After, limit)
+		SELECT id, kind, name, uscc, region, industry, current_version, updated_at FROM subjects s
+		WHERE `+where+` AND s.id > $5 ORDER BY s.id LIMIT $6`, append(args, fl.After, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -357,14 +361,11 @@ func isForeignKey(err error) bool {
 // (Limit and After are ignored), in id order.
 func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) error) (err error) {
 	defer errs.Wrap(&err, "store.EachFacts")
-	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	where, args := fl.where()
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT s.id, v.facts FROM subjects s
 		JOIN fact_versions v ON v.subject_id = s.id AND v.version = s.current_version
-		WHERE s.region LIKE $1 ESCAPE '\' AND ($2 = '' OR s.kind = $2)
-		  AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)
-		ORDER BY s.id`,
-		like.Replace(fl.Region)+"%", fl.Kind, fl.Query, "%"+like.Replace(fl.Query)+"%")
+		WHERE `+where+` ORDER BY s.id`, args...)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ type DB struct {
 func Open(ctx context.Context, dsn string) (db *DB, err error) {
 	defer errs.Wrap(&err, "store.Open")
 	db = &DB{now: time.Now}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		db.Engine = Postgres
 		db.w, err = sql.Open("pgx", dsn)
 		if err != nil {
@@ -104,6 +104,12 @@ func (db *DB) migrate(ctx context.Context) error {
 		return errs.E(errs.Internal, "applying migrations: %v", err)
 	}
 	return nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database (a URL);
+// anything else is a SQLite file path.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // Close closes the store.
