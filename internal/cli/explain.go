@@ -57,7 +57,7 @@ func runExplain(e *env, args []string) error {
 				fmt.Fprintf(w, "按事项：%s（窗口 %s）\n", c.ForEach, c.Window)
 			}
 			fmt.Fprintf(w, "条件（CEL）：%s\n", orDash(c.When.Src))
-			fmt.Fprintf(w, "金额：%s\n", describeAmount(c.Amount, "  "))
+			fmt.Fprintf(w, "金额：%s\n", c.Amount.Zh("  "))
 			fmt.Fprintf(w, "支付：%s，%s\n", orDash(c.Payer), c.Budget)
 			if len(c.Responsible) > 0 {
 				fmt.Fprintf(w, "责任单位：%s\n", strings.Join(c.Responsible, "、"))
@@ -104,83 +104,6 @@ func runExplain(e *env, args []string) error {
 }
 
 // describeAmount shows an amount primitive with its parameters.
-func describeAmount(a *policy.Amount, indent string) string {
-	rate := func() string {
-		if a.Rates[0] == a.Rates[1] {
-			return a.Rates[0].String()
-		}
-		return a.Rates[0].String() + "—" + a.Rates[1].String()
-	}
-	var b strings.Builder
-	switch a.Kind {
-	case "fixed":
-		b.WriteString("定额 " + a.Fixed.String())
-	case "range":
-		b.WriteString("酌定区间 " + a.Range.String())
-	case "at_least":
-		b.WriteString(a.Range.String())
-	case "unspecified":
-		b.WriteString("文件未规定金额（“" + a.Unspecified + "”）")
-	case "by_value":
-		b.WriteString("按 " + a.Of.Src + " 取值：")
-		for _, e := range a.Table {
-			fmt.Fprintf(&b, "\n%s%s → %s", indent, e.Key, e.Amount)
-		}
-	case "brackets":
-		b.WriteString("分档（" + a.Of.Src + "）：")
-		for _, t := range a.Tiers {
-			fmt.Fprintf(&b, "\n%s%s → %s", indent, tierZh(t), t.Amount)
-		}
-		for _, t := range a.Ties {
-			fmt.Fprintf(&b, "\n%s边界 %s 取%s档：%s", indent, t.At, map[string]string{"upper": "上", "lower": "下"}[t.Winner], strings.TrimSpace(t.Note))
-		}
-		for _, g := range a.Gaps {
-			fmt.Fprintf(&b, "\n%s%s—%s 不补：%s", indent, g.From, g.To, strings.TrimSpace(g.Note))
-		}
-	case "progressive":
-		b.WriteString("超额累进（" + a.Of.Src + "，" + a.Round.String() + "）：")
-		for _, t := range a.Tiers {
-			fmt.Fprintf(&b, "\n%s%s → %s", indent, tierZh(t), t.Rate)
-		}
-	case "rate", "match":
-		fmt.Fprintf(&b, "%s × %s", a.Of.Src, rate())
-		if a.Cap != nil {
-			b.WriteString("，封顶 " + a.Cap.String())
-		}
-		if a.Floor != nil {
-			b.WriteString("，保底 " + a.Floor.String())
-		}
-		b.WriteString("，舍入 " + a.Round.String())
-	case "per_unit":
-		fmt.Fprintf(&b, "每件 %s × %s", a.Each.Range, a.Count.Src)
-	case "recurring":
-		fmt.Fprintf(&b, "连续 %d 年，每年 %s", a.Years, describeAmount(a.Each, indent))
-	case "staged":
-		fmt.Fprintf(&b, "逐级补差（%s，上一阶段 %s）：", a.Of.Src, a.PreviousOf.Src)
-		for _, st := range a.Stages {
-			fmt.Fprintf(&b, "\n%s%s 累计 %s", indent, st.Key, st.Cumulative)
-		}
-	}
-	return b.String()
-}
-
-func tierZh(t policy.Tier) string {
-	var b strings.Builder
-	if t.From != nil {
-		b.WriteString(t.From.String() + t.FromWord)
-	}
-	if t.To != nil {
-		if b.Len() > 0 {
-			b.WriteString("，")
-		}
-		b.WriteString(t.To.String() + t.ToWord)
-	}
-	if b.Len() == 0 {
-		return "全部"
-	}
-	return b.String()
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "—"
@@ -191,42 +114,26 @@ func orDash(s string) string {
 // highlight returns the source paragraph holding the first quote with every
 // quote marked 【…】.
 func highlight(src string, quotes []string) string {
-	folded, idx := hanzi.FoldIndex(src)
-	type mark struct{ from, to int }
-	var marks []mark
-	for _, q := range quotes {
-		fq := hanzi.Fold(q)
-		i := strings.Index(folded, fq)
-		if i < 0 || fq == "" {
-			continue
-		}
-		from := len([]rune(folded[:i]))
-		to := from + len([]rune(fq)) - 1
-		end := len(src)
-		if to+1 < len(idx) {
-			end = idx[to+1]
-		}
-		marks = append(marks, mark{idx[from], end})
-	}
+	marks := hanzi.Locate(src, quotes...)
 	if len(marks) == 0 {
 		return ""
 	}
-	ps := strings.LastIndex(src[:marks[0].from], "\n") + 1
-	pe := strings.Index(src[marks[0].from:], "\n")
+	ps := strings.LastIndex(src[:marks[0].From], "\n") + 1
+	pe := strings.Index(src[marks[0].From:], "\n")
 	if pe < 0 {
 		pe = len(src)
 	} else {
-		pe += marks[0].from
+		pe += marks[0].From
 	}
 	// A long paragraph (some sources are one line) is cut to the sentences
 	// around the first quote.
 	if len([]rune(src[ps:pe])) > 400 {
-		if i := strings.LastIndexAny(src[ps:marks[0].from], "。；;"); i >= 0 {
+		if i := strings.LastIndexAny(src[ps:marks[0].From], "。；;"); i >= 0 {
 			_, n := utf8.DecodeRuneInString(src[ps+i:])
 			ps += i + n
 		}
-		if i := strings.IndexAny(src[marks[0].to:pe], "。；;"); i >= 0 {
-			pe = marks[0].to + i
+		if i := strings.IndexAny(src[marks[0].To:pe], "。；;"); i >= 0 {
+			pe = marks[0].To + i
 			_, n := utf8.DecodeRuneInString(src[pe:])
 			pe += n
 		}
@@ -234,11 +141,11 @@ func highlight(src string, quotes []string) string {
 	var b strings.Builder
 	pos := ps
 	for _, m := range marks {
-		if m.from < pos || m.to > pe {
+		if m.From < pos || m.To > pe {
 			continue
 		}
-		b.WriteString(src[pos:m.from] + "【" + src[m.from:m.to] + "】")
-		pos = m.to
+		b.WriteString(src[pos:m.From] + "【" + src[m.From:m.To] + "】")
+		pos = m.To
 	}
 	b.WriteString(src[pos:pe])
 	return strings.TrimSpace(b.String())

@@ -101,3 +101,29 @@ func Simplified(s string) string {
 		return r
 	}, s)
 }
+
+// Span is a byte range [From, To) of a source text.
+type Span struct{ From, To int }
+
+// Locate finds each quote in src the way citations are checked (folded:
+// 繁/简, width and punctuation variants match) and returns the byte span of
+// src each covers, in the order of quotes; a quote not found is left out.
+func Locate(src string, quotes ...string) []Span {
+	folded, idx := FoldIndex(src)
+	var out []Span
+	for _, q := range quotes {
+		fq := Fold(q)
+		i := strings.Index(folded, fq)
+		if i < 0 || fq == "" {
+			continue
+		}
+		from := utf8.RuneCountInString(folded[:i])
+		to := from + utf8.RuneCountInString(fq) - 1
+		end := len(src)
+		if to+1 < len(idx) {
+			end = idx[to+1]
+		}
+		out = append(out, Span{idx[from], end})
+	}
+	return out
+}

@@ -190,6 +190,22 @@ func (ev *Evaluator) Explain(c *Clause, f *facts.Facts, at policy.Date, fy int64
 	return &r
 }
 
+// Spread calls fn with each budget year's part of an entitlement of clause
+// c for fiscal year fy: one part, or one per year for a recurring amount
+// (连续N年, an equal share each year).
+func Spread(c *Clause, amount money.Interval, fy int64, fn func(year int64, part money.Interval)) {
+	by := BudgetYear(c.Clause, fy)
+	if c.Amount.Kind == "recurring" {
+		n := money.Fen(c.Amount.Years)
+		per := money.Interval{Min: amount.Min / n, Max: amount.Max / n, Open: amount.Open}
+		for y := range int64(c.Amount.Years) {
+			fn(by+y, per)
+		}
+		return
+	}
+	fn(by, amount)
+}
+
 func totals(e *Engine, ds []Decision, fy int64, include func(*Clause) bool) []Total {
 	type key struct {
 		payer string
@@ -218,16 +234,7 @@ func totals(e *Engine, ds []Decision, fy int64, include func(*Clause) bool) []To
 		if d.Outcome != Entitled || c.Kind != "payment" || !include(c) {
 			continue
 		}
-		by := BudgetYear(c.Clause, fy)
-		if c.Amount.Kind == "recurring" {
-			n := money.Fen(c.Amount.Years)
-			per := money.Interval{Min: d.Amount.Min / n, Max: d.Amount.Max / n, Open: d.Amount.Open}
-			for y := range int64(c.Amount.Years) {
-				add(c.Payer, by+y, per, d.Unspecified)
-			}
-			continue
-		}
-		add(c.Payer, by, d.Amount, d.Unspecified)
+		Spread(c, d.Amount, fy, func(year int64, iv money.Interval) { add(c.Payer, year, iv, d.Unspecified) })
 	}
 	for i := range out {
 		out[i].Amount = amountOf(sums[i])

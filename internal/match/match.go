@@ -1,0 +1,262 @@
+// Package match runs the population match (批量匹配): every stored subject
+// against every clause in force, giving for each clause the subjects it pays
+// — the 免申即享 candidate list (pay without application) — and the money
+// per payer and budget year. A run is a snapshot: it records when it ran,
+// over which policy library version and how many subjects, and answers
+// questions for any jurisdiction (a GB/T 2260 prefix) without running again.
+package match
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/money"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+	"kechuang/internal/store"
+)
+
+// Entry is one subject a clause pays (or would pay once facts are supplied).
+type Entry struct {
+	Subject string
+	Name    string
+	USCC    string
+	Region  string
+	Amount  money.Interval
+	// Unspecified: the document names no amount (the bureau sets it).
+	Unspecified bool
+}
+
+// Result is one population run.
+type Result struct {
+	At            policy.Date
+	FiscalYear    int64
+	PolicyVersion int
+	Started       time.Time
+	Took          time.Duration
+	Subjects      int
+
+	entitled   [][]Entry // by clause index
+	needsFacts [][]Entry // by clause index: entitled but for missing facts
+	regions    []string  // every subject's region, for counting in a scope
+}
+
+// Run evaluates every stored subject at date at for fiscal year fy.
+func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time) (*Result, error) {
+	r := &Result{At: at, FiscalYear: fy, PolicyVersion: policyVersion, Started: now(),
+		entitled: make([][]Entry, len(eng.Clauses)), needsFacts: make([][]Entry, len(eng.Clauses))}
+	ev := eng.NewEvaluator()
+	err := db.EachFacts(ctx, store.Filter{}, func(f *facts.Facts) error {
+		r.Subjects++
+		r.regions = append(r.regions, f.Subject.Region)
+		ds := ev.Decide(f, at, fy)
+		for i := range ds {
+			d := &ds[i]
+			var to *[][]Entry
+			switch d.Outcome {
+			case rules.Entitled:
+				to = &r.entitled
+			case rules.NeedsFacts:
+				to = &r.needsFacts
+			default:
+				continue
+			}
+			(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
+				Region: f.Subject.Region, Amount: d.Amount, Unspecified: d.Unspecified})
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.Took = now().Sub(r.Started)
+	return r, nil
+}
+
+// InScope reports whether region lies under the GB/T 2260 prefix ("" is everywhere).
+func InScope(prefix, region string) bool { return strings.HasPrefix(region, prefix) }
+
+// SubjectsIn counts the subjects of the run under prefix.
+func (r *Result) SubjectsIn(prefix string) int {
+	n := 0
+	for _, g := range r.regions {
+		if InScope(prefix, g) {
+			n++
+		}
+	}
+	return n
+}
+
+// Entitled lists the subjects under prefix that clause c pays, largest
+// amount first, then by subject id.
+func (r *Result) Entitled(c *rules.Clause, prefix string) []Entry {
+	return sorted(filter(r.entitled[c.Index], prefix))
+}
+
+// NeedsFacts lists the subjects under prefix that clause c would pay but
+// for facts not yet recorded (the list to ask for data).
+func (r *Result) NeedsFacts(c *rules.Clause, prefix string) []Entry {
+	return sorted(filter(r.needsFacts[c.Index], prefix))
+}
+
+func filter(es []Entry, prefix string) []Entry {
+	if prefix == "" {
+		return slices.Clone(es)
+	}
+	var out []Entry
+	for _, e := range es {
+		if InScope(prefix, e.Region) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func sorted(es []Entry) []Entry {
+	slices.SortStableFunc(es, func(a, b Entry) int {
+		if a.Amount.Max != b.Amount.Max {
+			if a.Amount.Max > b.Amount.Max {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Subject, b.Subject)
+	})
+	return es
+}
+
+// ClauseSummary is one clause's line of the match.
+type ClauseSummary struct {
+	Clause      *rules.Clause
+	Entitled    int
+	NeedsFacts  int
+	Amount      money.Interval // sum over the entitled
+	Unspecified int            // entitled subjects whose amount the document leaves open
+}
+
+// Summary lists, for every clause with anyone entitled or needing facts
+// under prefix, the counts and the money, in library order.
+func (r *Result) Summary(eng *rules.Engine, prefix string) []ClauseSummary {
+	var out []ClauseSummary
+	for _, c := range eng.Clauses {
+		s := ClauseSummary{Clause: c}
+		for _, e := range r.entitled[c.Index] {
+			if InScope(prefix, e.Region) {
+				s.Entitled++
+				s.Amount = s.Amount.Add(e.Amount)
+				if e.Unspecified {
+					s.Unspecified++
+				}
+			}
+		}
+		for _, e := range r.needsFacts[c.Index] {
+			if InScope(prefix, e.Region) {
+				s.NeedsFacts++
+			}
+		}
+		if s.Entitled+s.NeedsFacts > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Total is the money of one payer in one budget year.
+type Total struct {
+	Payer       string
+	BudgetYear  int64
+	Amount      money.Interval
+	Subjects    int // entitlements counted (a subject with two clauses counts twice)
+	Unspecified int
+}
+
+// Totals sums the entitlements under prefix per payer and budget year,
+// ordered by year then payer. Limits (核定限额, not payments) are left out.
+func (r *Result) Totals(eng *rules.Engine, prefix string) []Total {
+	type key struct {
+		payer string
+		year  int64
+	}
+	idx := map[key]int{}
+	var out []Total
+	for _, c := range eng.Clauses {
+		if c.Kind != "payment" {
+			continue
+		}
+		for _, e := range r.entitled[c.Index] {
+			if !InScope(prefix, e.Region) {
+				continue
+			}
+			rules.Spread(c, e.Amount, r.FiscalYear, func(year int64, part money.Interval) {
+				k := key{c.Payer, year}
+				i, ok := idx[k]
+				if !ok {
+					i = len(out)
+					idx[k] = i
+					out = append(out, Total{Payer: c.Payer, BudgetYear: year})
+				}
+				t := &out[i]
+				t.Amount = t.Amount.Add(part)
+				t.Subjects++
+				if e.Unspecified {
+					t.Unspecified++
+				}
+			})
+		}
+	}
+	slices.SortFunc(out, func(a, b Total) int {
+		if a.BudgetYear != b.BudgetYear {
+			return int(a.BudgetYear - b.BudgetYear)
+		}
+		return strings.Compare(a.Payer, b.Payer)
+	})
+	return out
+}
+
+// Runner keeps the latest run and starts new ones, one at a time.
+type Runner struct {
+	DB            *store.DB
+	Engine        *rules.Engine
+	PolicyVersion int
+	Now           func() time.Time // Asia/Shanghai
+
+	mu      sync.Mutex
+	latest  *Result
+	running bool
+	lastErr error
+}
+
+// Latest returns the latest finished run (nil before the first) and
+// whether a run is under way.
+func (m *Runner) Latest() (*Result, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.latest, m.running, m.lastErr
+}
+
+// Run runs the match now, at today's date, unless one is already running
+// (then it returns at once with false).
+func (m *Runner) Run(ctx context.Context) (bool, error) {
+	m.mu.Lock()
+	if m.running {
+		m.mu.Unlock()
+		return false, nil
+	}
+	m.running = true
+	m.mu.Unlock()
+	today := m.Now()
+	at := policy.DateOf(today)
+	r, err := Run(ctx, m.DB, m.Engine, at, int64(today.Year()), m.PolicyVersion, m.Now)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.running = false
+	m.lastErr = err
+	if err == nil {
+		m.latest = r
+	}
+	return true, err
+}
