@@ -104,3 +104,42 @@ func RegionScope(u User) (prefix string, ok bool) {
 	}
 	return "", false
 }
+
+// Reaches reports whether a document of jurisdiction j concerns an account
+// scoped to jurisdiction scope: j covers the scope (a city's document for a
+// county officer, a national one for everyone) or lies within it (a
+// county's document for the city).
+func Reaches(scope, j string) bool {
+	return policy.Covers(j, scope) || policy.Covers(scope, j)
+}
+
+// Clause is a clause as the rules see it: its document's jurisdiction and
+// the units the document makes responsible for it (责任单位).
+type Clause struct {
+	ID           string
+	Jurisdiction string
+	Responsible  []string
+}
+
+// CanClause decides whether u may read (a) or act on (a == Write: export
+// and push the 免申即享 list, later approve and pay) what clause c pays in
+// u's jurisdiction. Reading needs the clause's document to concern the
+// account's jurisdiction; acting also needs the account's department to be
+// one of the clause's responsible units, when the document names any.
+func CanClause(u User, a Action, c Clause) error {
+	switch u.Role {
+	case Admin:
+		return nil
+	case Staff, Finance:
+	default:
+		return errs.E(errs.Permission, "this account does not work on clauses")
+	}
+	if !Reaches(u.Jurisdiction, c.Jurisdiction) {
+		return errs.E(errs.Permission, "clause %s belongs to another jurisdiction (%s), not this account's (%s)", c.ID, c.Jurisdiction, u.Jurisdiction)
+	}
+	if a == Read || len(c.Responsible) == 0 || slices.Contains(c.Responsible, u.Department) {
+		return nil
+	}
+	return errs.E(errs.Permission, "clause %s is handled by %v; this account's department (%q) may read its list but not export or act on it",
+		c.ID, c.Responsible, u.Department)
+}

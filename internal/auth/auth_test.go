@@ -59,3 +59,37 @@ func TestValidate(t *testing.T) {
 		t.Error("an enterprise may list subjects by region")
 	}
 }
+
+func TestCanClause(t *testing.T) {
+	ww := Clause{ID: "ww-rd", Jurisdiction: "620600", Responsible: []string{"市科技局", "市财政局"}}
+	fx := Clause{ID: "fx-hte", Jurisdiction: "130407", Responsible: []string{"区科技和工业信息化局"}}
+	open := Clause{ID: "nat", Jurisdiction: "100000"}
+	for _, tt := range []struct {
+		name string
+		u    User
+		a    Action
+		c    Clause
+		ok   bool
+	}{
+		{"武威 科技局 reads its clause", User{Role: Staff, Jurisdiction: "620600", Department: "市科技局"}, Read, ww, true},
+		{"武威 科技局 exports its clause", User{Role: Staff, Jurisdiction: "620600", Department: "市科技局"}, Write, ww, true},
+		{"武威 市场监管局 reads but does not export", User{Role: Staff, Jurisdiction: "620600", Department: "市市场监管局"}, Read, ww, true},
+		{"武威 市场监管局 cannot export", User{Role: Staff, Jurisdiction: "620600", Department: "市市场监管局"}, Write, ww, false},
+		{"凉州 officer reads the city clause", User{Role: Staff, Jurisdiction: "620602", Department: "市科技局"}, Read, ww, true},
+		{"肥乡 officer cannot read 武威's clause", User{Role: Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"}, Read, ww, false},
+		{"武威 officer cannot export 肥乡's", User{Role: Staff, Jurisdiction: "620600", Department: "区科技和工业信息化局"}, Write, fx, false},
+		{"finance of the paying unit exports", User{Role: Finance, Jurisdiction: "620600", Department: "市财政局"}, Write, ww, true},
+		{"no responsible units: any department acts", User{Role: Staff, Jurisdiction: "620600", Department: "x"}, Write, open, true},
+		{"enterprise never", User{Role: Enterprise, Subject: "s"}, Read, ww, false},
+		{"expert never", User{Role: Expert}, Read, ww, false},
+		{"admin always", User{Role: Admin}, Write, fx, true},
+	} {
+		err := CanClause(tt.u, tt.a, tt.c)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: got %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		if err != nil && errs.KindOf(err) != errs.Permission {
+			t.Errorf("%s: kind %v, want permission", tt.name, errs.KindOf(err))
+		}
+	}
+}

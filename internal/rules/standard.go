@@ -277,6 +277,8 @@ var stateNames = [...]string{"met", "review", "unknown", "failed"}
 
 func (s state) MarshalText() ([]byte, error) { return []byte(stateNames[s]), nil }
 
+func (s state) String() string { return stateNames[s] }
+
 // Assessment is a standard's result for one subject.
 type Assessment struct {
 	Standard     string            `json:"standard"`
