@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"kechuang/internal/auth"
@@ -145,13 +144,8 @@ func (s *Server) listSubjects(w http.ResponseWriter, r *http.Request) error {
 	case !ok:
 		return errs.E(errs.Permission, "this account does not list subjects")
 	}
-	switch region := q.Get("region"); {
-	case region == "" || strings.HasPrefix(scope, region):
-		fl.Region = scope // no region, or a wider one than the account's: its own area
-	case strings.HasPrefix(region, scope):
-		fl.Region = region // within the account's area
-	default:
-		return errs.E(errs.Permission, "region %s is outside this account's jurisdiction", region)
+	if fl.Region, err = auth.Narrow(scope, q.Get("region")); err != nil {
+		return err
 	}
 	rows, err := s.Store.Subjects(r.Context(), fl)
 	if err != nil {

@@ -7,6 +7,7 @@ package auth
 
 import (
 	"slices"
+	"strings"
 
 	"kechuang/internal/errs"
 	"kechuang/internal/policy"
@@ -142,4 +143,18 @@ func CanClause(u User, a Action, c Clause) error {
 	}
 	return errs.E(errs.Permission, "clause %s is handled by %v; this account's department (%q) may read its list but not export or act on it",
 		c.ID, c.Responsible, u.Department)
+}
+
+// Narrow returns the region prefix a list asked for region should use for
+// an account whose lists are limited to scope: the scope itself when region
+// is empty or wider, region when it lies within the scope, and a permission
+// error when it lies outside.
+func Narrow(scope, region string) (string, error) {
+	switch {
+	case region == "" || strings.HasPrefix(scope, region):
+		return scope, nil
+	case strings.HasPrefix(region, scope):
+		return region, nil
+	}
+	return "", errs.E(errs.Permission, "region %s is outside this account's jurisdiction", region)
 }

@@ -8,9 +8,14 @@ import (
 	"strings"
 
 	"kechuang"
+	"kechuang/internal/auth"
 	"kechuang/internal/demo"
 	"kechuang/internal/errs"
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
 	"kechuang/internal/store"
+	"slices"
 )
 
 const demoHelp = `
@@ -109,4 +114,87 @@ func policyFiles(e *env, dir string) (store.PolicyFiles, error) {
 		return nil
 	})
 	return out, err
+}
+
+// demoAccount is an account serve --demo creates.
+type demoAccount struct {
+	auth.User
+	note string
+}
+
+// demoStaff are the bureau accounts of the demo: each jurisdiction's S&T
+// bureau, a second department and the finance bureau of 武威 (to show
+// department scoping), a county officer, and an administrator.
+var demoStaff = []demoAccount{
+	{auth.User{ID: "admin", Role: auth.Admin}, "管理员：全部辖区"},
+	{auth.User{ID: "ww-kjj", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"}, "武威市科技局：武威全市"},
+	{auth.User{ID: "ww-scjgj", Role: auth.Staff, Jurisdiction: "620600", Department: "市市场监管局"}, "武威市市场监管局：只导出本部门负责的条款"},
+	{auth.User{ID: "ww-czj", Role: auth.Finance, Jurisdiction: "620600", Department: "市财政局"}, "武威市财政局：只读"},
+	{auth.User{ID: "lz-kjj", Role: auth.Staff, Jurisdiction: "620602", Department: "市科技局"}, "凉州区：只看本区"},
+	{auth.User{ID: "fx-kgxj", Role: auth.Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"}, "邯郸市肥乡区"},
+	{auth.User{ID: "ta-kjj", Role: auth.Staff, Jurisdiction: "370900", Department: "市科技局"}, "泰安市科技局"},
+	{auth.User{ID: "ly-kjj", Role: auth.Staff, Jurisdiction: "371300", Department: "市科技局"}, "临沂市科技局"},
+}
+
+// demoEnterprises names the enterprise account of each jurisdiction.
+var demoEnterprises = []struct{ id, region, name string }{
+	{"ww-qiye", "6206", "武威"}, {"fx-qiye", "130407", "肥乡"}, {"ta-qiye", "3709", "泰安"}, {"ly-qiye", "3713", "临沂"},
+}
+
+// seedDemo stores n demo subjects when the database holds none, and makes
+// the demo accounts that are missing; it prints the accounts.
+func seedDemo(e *env, db *store.DB, eng *rules.Engine, n int) error {
+	ctx := e.ctx
+	rows, err := db.Subjects(ctx, store.Filter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		docs, err := demo.Generate(eng, n, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "demo", By: "kechuang serve --demo", Note: "seed 1"}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "stored %d demo subjects\n", len(docs))
+	}
+	accounts := slices.Clone(demoStaff)
+	ev := eng.NewEvaluator()
+	for _, de := range demoEnterprises {
+		// The enterprise of the jurisdiction entitled to the most clauses, for a telling 政策体检.
+		best, bestN := "", -1
+		name := ""
+		err := db.EachFacts(ctx, store.Filter{Region: de.region, Kind: "enterprise"}, func(f *facts.Facts) error {
+			at, err := policy.ParseDate(f.AsOf)
+			if err != nil {
+				at = today()
+			}
+			k := 0
+			for _, d := range ev.Decide(f, at, int64(at.Year())) {
+				if d.Outcome == rules.Entitled {
+					k++
+				}
+			}
+			if k > bestN {
+				best, bestN, name = f.Subject.ID, k, f.Subject.Name
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if best != "" {
+			accounts = append(accounts, demoAccount{auth.User{ID: de.id, Role: auth.Enterprise, Subject: best}, de.name + "企业：" + name})
+		}
+	}
+	fmt.Fprintf(e.stdout, "demo accounts (password %s — a local demonstration only):\n", demoPassword)
+	for _, a := range accounts {
+		err := db.CreateUser(ctx, a.User, demoPassword, "kechuang serve --demo")
+		if err != nil && errs.KindOf(err) != errs.Conflict {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  %-10s %-10s %s\n", a.ID, a.Role, a.note)
+	}
+	return nil
 }

@@ -10,26 +10,50 @@ import (
 	"time"
 
 	"kechuang/internal/api"
+	"kechuang/internal/errs"
+	"kechuang/internal/match"
+	"kechuang/internal/policy"
 	"kechuang/internal/store"
+	"kechuang/internal/web"
 )
 
 const serveHelp = `
-kechuang serve [--addr :8080] [--db data/kechuang.db|postgres://…] [--policies DIR]
+kechuang serve [--addr :8080] [--db data/kechuang.db|postgres://…] [--policies DIR] [--demo N] [--match-at DATE]
 
-Serves kechuang's JSON API under /api/v1 (described at /api/v1/openapi.yaml):
-the public policy calculator — the policy library (documents, clauses,
-qualification standards) and evaluations (政策体检, the ladder) of facts the
-caller sends — and, for signed-in accounts (kechuang user add), the stored
-subjects each may reach. The policy library is stored as a version at start;
-every stored evaluation records it. The web UI comes next. Stops on Ctrl-C.`
+Serves kechuang: the web UI (zh-CN, English at /lang/en) — the enterprise
+portal (政策体检, our data) and the bureau console (policy library beside
+its sources, subject search, 免申即享 population match with export,
+dashboard) — and the JSON API under /api/v1 (described at
+/api/v1/openapi.yaml). The policy library is stored as a version at start;
+every stored evaluation records it. The population match runs once at start
+and again when staff ask; --match-at fixes its evaluation date (default: each
+subject at the date of its data).
+
+--demo N: when the database holds no subjects, store N generated demo
+subjects (kechuang demo) and create demo accounts, all with the password
+` + demoPassword + ` — for a local demonstration only; without --demo no
+account is ever created. Stops on Ctrl-C.`
+
+// demoPassword is the demo accounts' password, printed at start: the demo
+// is for a machine's own use.
+const demoPassword = "kechuang-demo"
 
 func runServe(e *env, args []string) error {
 	fs0 := newFlags("serve", serveHelp, e)
 	addr := fs0.String("addr", ":8080", "address to listen on")
 	dir := fs0.String("policies", "", "policy directory (default: the bundled library)")
 	dsn := fs0.String("db", "data/kechuang.db", "database: a SQLite file path or a postgres:// URL")
+	demoN := fs0.Int("demo", 0, "seed N demo subjects and the demo accounts into an empty database")
+	matchAt := fs0.String("match-at", "", "evaluation date of the population match (YYYY-MM-DD; default: each subject's as_of)")
 	if err := parse(fs0, args); err != nil {
 		return err
+	}
+	var at policy.Date
+	if *matchAt != "" {
+		var err error
+		if at, err = parseDate(*matchAt); err != nil {
+			return errs.E(errs.Invalid, "--match-at %q: write the date as YYYY-MM-DD", *matchAt)
+		}
 	}
 	eng, err := loadEngine(e, *dir)
 	if err != nil {
@@ -50,13 +74,24 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := &api.Server{Engine: eng, Store: db, PolicyVersion: pv, Log: log, Now: func() time.Time { return time.Now().In(shanghai) }}
+	if *demoN > 0 {
+		if err := seedDemo(e, db, eng, *demoN); err != nil {
+			return err
+		}
+	}
+	now := func() time.Time { return time.Now().In(shanghai) }
+	runner := &match.Runner{DB: db, Engine: eng, PolicyVersion: pv, Now: now, At: at}
+	a := &api.Server{Engine: eng, Store: db, PolicyVersion: pv, Log: log, Now: now}
+	w, err := web.New(&web.Server{Engine: eng, Store: db, PolicyVersion: pv, Match: runner, Log: log, Now: now})
+	if err != nil {
+		return err
+	}
+	if missing := web.VendorMissing(); len(missing) > 0 {
+		log.Warn("built without the npm assets (run make assets): pages work, without charts and live search", "missing", missing)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", s.Handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "kechuang（科创）: the JSON API is at /api/v1 — see /api/v1/openapi.yaml. The web UI is not built yet.")
-	})
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/", w.Handler())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -65,7 +100,16 @@ func runServe(e *env, args []string) error {
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("serving", "addr", ln.Addr().String(), "db", redact(*dsn), "policy_version", pv,
 		"documents", len(eng.Files), "clauses", len(eng.Clauses), "standards", len(eng.Standards))
-	fmt.Fprintf(e.stdout, "kechuang serving on http://%s/api/v1/openapi.yaml\n", ln.Addr())
+	go func() {
+		if _, err := runner.Run(e.ctx); err != nil && e.ctx.Err() == nil {
+			log.Error("population match failed", "err", err)
+			return
+		}
+		if res, _, _ := runner.Latest(); res != nil {
+			log.Info("population match done", "subjects", res.Subjects, "took", res.Took.String())
+		}
+	}()
+	fmt.Fprintf(e.stdout, "kechuang serving on http://%s/ (API: /api/v1/openapi.yaml)\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -81,3 +125,12 @@ func runServe(e *env, args []string) error {
 		return nil
 	}
 }
+
+// displayAddr is a listening address as a browser address: :8080 → localhost:8080.
+func displayAddr(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", t.Port)
+	}
+	return a.String()
+}
+

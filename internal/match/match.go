@@ -26,6 +26,7 @@ type Entry struct {
 	Name    string
 	USCC    string
 	Region  string
+	FY      int64 // the fiscal year it was evaluated for
 	Amount  money.Interval
 	// Unspecified: the document names no amount (the bureau sets it).
 	Unspecified bool
@@ -33,8 +34,8 @@ type Entry struct {
 
 // Result is one population run.
 type Result struct {
-	At            policy.Date
-	FiscalYear    int64
+	At            policy.Date // zero: each subject at the date of its data (as_of)
+	FiscalYear    int64       // zero: the year of each subject's date
 	PolicyVersion int
 	Started       time.Time
 	Took          time.Duration
@@ -45,7 +46,10 @@ type Result struct {
 	regions    []string  // every subject's region, for counting in a scope
 }
 
-// Run evaluates every stored subject at date at for fiscal year fy.
+// Run evaluates every stored subject at date at for fiscal year fy. With
+// at zero, each subject is evaluated at the date its data are as of (as_of,
+// else today: now), as a single report of it would be; with fy zero, for the
+// year of that date.
 func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time) (*Result, error) {
 	r := &Result{At: at, FiscalYear: fy, PolicyVersion: policyVersion, Started: now(),
 		entitled: make([][]Entry, len(eng.Clauses)), needsFacts: make([][]Entry, len(eng.Clauses))}
@@ -53,11 +57,21 @@ func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, f
 	err := db.EachFacts(ctx, store.Filter{}, func(f *facts.Facts) error {
 		r.Subjects++
 		r.regions = append(r.regions, f.Subject.Region)
-		ds := ev.Decide(f, at, fy)
+		d, y := at, fy
+		if d == 0 {
+			d = policy.DateOf(r.Started)
+			if a, err := policy.ParseDate(f.AsOf); err == nil {
+				d = a
+			}
+		}
+		if y == 0 {
+			y = int64(d.Year())
+		}
+		ds := ev.Decide(f, d, y)
 		for i := range ds {
-			d := &ds[i]
+			dc := &ds[i]
 			var to *[][]Entry
-			switch d.Outcome {
+			switch dc.Outcome {
 			case rules.Entitled:
 				to = &r.entitled
 			case rules.NeedsFacts:
@@ -66,7 +80,7 @@ func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, f
 				continue
 			}
 			(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
-				Region: f.Subject.Region, Amount: d.Amount, Unspecified: d.Unspecified})
+				Region: f.Subject.Region, FY: y, Amount: dc.Amount, Unspecified: dc.Unspecified})
 		}
 		return ctx.Err()
 	})
@@ -191,7 +205,7 @@ func (r *Result) Totals(eng *rules.Engine, prefix string) []Total {
 			if !InScope(prefix, e.Region) {
 				continue
 			}
-			rules.Spread(c, e.Amount, r.FiscalYear, func(year int64, part money.Interval) {
+			rules.Spread(c, e.Amount, e.FY, func(year int64, part money.Interval) {
 				k := key{c.Payer, year}
 				i, ok := idx[k]
 				if !ok {
@@ -223,6 +237,10 @@ type Runner struct {
 	Engine        *rules.Engine
 	PolicyVersion int
 	Now           func() time.Time // Asia/Shanghai
+	// At and FY fix the evaluation date and fiscal year of every run; zero:
+	// each subject at the date of its data (see Run).
+	At policy.Date
+	FY int64
 
 	mu      sync.Mutex
 	latest  *Result
@@ -238,7 +256,7 @@ func (m *Runner) Latest() (*Result, bool, error) {
 	return m.latest, m.running, m.lastErr
 }
 
-// Run runs the match now, at today's date, unless one is already running
+// Run runs the match now, unless one is already running
 // (then it returns at once with false).
 func (m *Runner) Run(ctx context.Context) (bool, error) {
 	m.mu.Lock()
@@ -248,9 +266,7 @@ func (m *Runner) Run(ctx context.Context) (bool, error) {
 	}
 	m.running = true
 	m.mu.Unlock()
-	today := m.Now()
-	at := policy.DateOf(today)
-	r, err := Run(ctx, m.DB, m.Engine, at, int64(today.Year()), m.PolicyVersion, m.Now)
+	r, err := Run(ctx, m.DB, m.Engine, m.At, m.FY, m.PolicyVersion, m.Now)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.running = false
@@ -259,4 +275,16 @@ func (m *Runner) Run(ctx context.Context) (bool, error) {
 		m.latest = r
 	}
 	return true, err
+}
+
+// Each calls fn for every entitlement under prefix, in no particular order,
+// with the clause index of the clause that pays it.
+func (r *Result) Each(prefix string, fn func(clause int, e *Entry)) {
+	for c, es := range r.entitled {
+		for i := range es {
+			if InScope(prefix, es[i].Region) {
+				fn(c, &es[i])
+			}
+		}
+	}
 }

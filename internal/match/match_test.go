@@ -40,8 +40,15 @@ func TestRunAgreesWithReports(t *testing.T) {
 	if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "demo", By: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	at := policy.Date(20251231)
-	res, err := Run(ctx, db, eng, at, 2025, 1, time.Now)
+	for _, at := range []policy.Date{20251231, 0} {
+		t.Run(at.String(), func(t *testing.T) { checkRun(t, db, eng, docs, at) })
+	}
+}
+
+// checkRun compares a run at date at (0: each subject's as_of) with the
+// reports of every subject.
+func checkRun(t *testing.T, db *store.DB, eng *rules.Engine, docs [][]byte, at policy.Date) {
+	res, err := Run(context.Background(), db, eng, at, 0, 1, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +73,13 @@ func TestRunAgreesWithReports(t *testing.T) {
 				continue
 			}
 			n++
-			rep := ev.Evaluate(f, at, 2025)
+			d := at
+			if d == 0 {
+				if d, err = policy.ParseDate(f.AsOf); err != nil {
+					t.Fatalf("demo subject without as_of: %v", err)
+				}
+			}
+			rep := ev.Evaluate(f, d, int64(d.Year()))
 			for _, tot := range rep.Totals {
 				k := key{tot.Payer, tot.BudgetYear}
 				want[k] = want[k].Add(money.Interval{Min: money.Fen(tot.Amount.MinFen), Max: money.Fen(tot.Amount.MaxFen), Open: tot.Amount.Open})

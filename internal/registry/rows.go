@@ -481,3 +481,6 @@ func wanText(fen int64) string {
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
 }
+
+// Key is the column's facts field (JSON name).
+func (c column) Key() string { return c.key }

@@ -171,7 +171,6 @@ type Filter struct {
 // where is the filter as a condition on subjects s, with its arguments
 // ($1–$4). LIKE wildcards in the filter match literally.
 func (fl Filter) where() (string, []any) {
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return `s.region LIKE $1 ESCAPE '\' AND ($2 = '' OR s.kind = $2)
 		AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)`,
 		[]any{esc.Replace(fl.Region) + "%", fl.Kind, fl.Query, "%" + esc.Replace(fl.Query) + "%"}
@@ -384,4 +383,25 @@ func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) er
 		}
 	}
 	return rows.Err()
+}
+
+// esc makes LIKE wildcards in user text match literally.
+var esc = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// Regions lists the distinct GB/T 2260 codes of the subjects under prefix.
+func (db *DB) Regions(ctx context.Context, prefix string) (out []string, err error) {
+	defer errs.Wrap(&err, "store.Regions(%q)", prefix)
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT region FROM subjects WHERE region LIKE $1 ESCAPE '\' ORDER BY region`, esc.Replace(prefix)+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// probe is one request as one account and the status it must get. user ""
+// is a visitor who has not signed in. absent lists texts that must not
+// appear in the answer (another jurisdiction's subjects).
+type probe struct {
+	user   string
+	method string // default GET
+	path   string
+	want   int
+	absent []string
+}
+
+// wwClause is a 武威 clause the demo population and wwA are entitled to,
+// handled by 市科技局, 市工信局 and 市财政局 (not 市市场监管局).
+const wwClause = "ww-hte-new"
+
+// wwPatentClause is handled by 市科技局, 市市场监管局 and 市财政局.
+const wwPatentClause = "ww-patent-award-match"
+
+// pageProbes must name every page: a new page without probes fails
+// TestPageAuthorisation. Each page is tried as a visitor, as an enterprise
+// on its own and on another enterprise's data, and as staff inside and
+// outside their jurisdiction.
+var pageProbes = map[string][]probe{
+	"GET /{$}": {{user: "", path: "/", want: 200}, {user: "ent-a", path: "/", want: 303}},
+	"GET /login": {{user: "", path: "/login", want: 200}},
+	"POST /login": {
+		{user: "", method: "POST", path: "/login", want: 401}, // wrong password: the form again, 401
+	},
+	"POST /logout": {
+		{user: "", method: "POST", path: "/logout", want: 403},
+		{user: "ent-a", method: "POST", path: "/logout", want: 303},
+	},
+	"GET /lang/{lang}": {{user: "", path: "/lang/en?next=/policies", want: 303}, {user: "", path: "/lang/xx", want: 404}},
+	"GET /policies":       {{user: "", path: "/policies", want: 200}},
+	"GET /policies/{doc}": {{user: "", path: "/policies/wuwei-2022", want: 200}, {user: "", path: "/policies/nope", want: 404}},
+	"GET /clauses/{id}":   {{user: "", path: "/clauses/" + wwClause, want: 200}, {user: "", path: "/clauses/nope", want: 404}},
+	"GET /me": {
+		{user: "", path: "/me", want: 303},
+		{user: "ent-a", path: "/me", want: 303},
+	},
+	"GET /subjects/{id}": {
+		{user: "", path: "/subjects/" + wwA, want: 303},
+		{user: "ent-a", path: "/subjects/" + wwA, want: 200},
+		{user: "ent-a", path: "/subjects/" + wwB, want: 403},
+		{user: "ent-a", path: "/subjects/no-such-subject", want: 403},
+		{user: "ent-b", path: "/subjects/" + wwA, want: 403},
+		{user: "staff-ww", path: "/subjects/" + wwB, want: 200},
+		{user: "staff-lz", path: "/subjects/" + wwA, want: 200},
+		{user: "staff-lz", path: "/subjects/" + wwB, want: 403}, // 古浪 is not 凉州
+		{user: "staff-fx", path: "/subjects/" + wwA, want: 403},
+		{user: "staff-fx", path: "/subjects/" + fxA, want: 200},
+		{user: "staff-fx", path: "/subjects/no-such-subject", want: 403},
+		{user: "finance-ww", path: "/subjects/" + wwA, want: 200},
+		{user: "expert", path: "/subjects/" + wwA, want: 403},
+		{user: "admin", path: "/subjects/" + fxA, want: 200},
+	},
+	"GET /subjects/{id}/facts": {
+		{user: "", path: "/subjects/" + wwA + "/facts", want: 303},
+		{user: "ent-a", path: "/subjects/" + wwA + "/facts", want: 200},
+		{user: "ent-a", path: "/subjects/" + wwB + "/facts", want: 403},
+		{user: "staff-fx", path: "/subjects/" + wwA + "/facts", want: 403},
+		{user: "staff-ww", path: "/subjects/" + wwA + "/facts", want: 200},
+		{user: "expert", path: "/subjects/" + wwA + "/facts", want: 403},
+	},
+	"GET /console": {
+		{user: "", path: "/console", want: 303},
+		{user: "ent-a", path: "/console", want: 403},
+		{user: "expert", path: "/console", want: 403},
+		{user: "staff-fx", path: "/console", want: 200, absent: []string{"武威市"}},
+		{user: "staff-ww", path: "/console", want: 200},
+		{user: "finance-ww", path: "/console", want: 200},
+	},
+	"GET /console/subjects": {
+		{user: "", path: "/console/subjects", want: 303},
+		{user: "ent-a", path: "/console/subjects", want: 403},
+		{user: "expert", path: "/console/subjects", want: 403},
+		{user: "staff-fx", path: "/console/subjects", want: 200, absent: []string{wwA, wwB, taA}},
+		{user: "staff-fx", path: "/console/subjects?region=620600", want: 403},
+		{user: "staff-fx", path: "/console/subjects?q=" + url.QueryEscape("绿源"), want: 200, absent: []string{wwA}},
+		{user: "staff-lz", path: "/console/subjects", want: 200, absent: []string{wwB, fxA}},
+		{user: "staff-ww", path: "/console/subjects?q=" + url.QueryEscape("绿源"), want: 200},
+	},
+	"GET /console/subjects/export": {
+		{user: "", path: "/console/subjects/export?format=csv", want: 303},
+		{user: "ent-a", path: "/console/subjects/export?format=csv", want: 403},
+		{user: "staff-fx", path: "/console/subjects/export?format=csv", want: 200, absent: []string{wwA, wwB, taA}},
+		{user: "staff-fx", path: "/console/subjects/export?format=csv&region=6206", want: 403},
+		{user: "staff-ww", path: "/console/subjects/export?format=pdf", want: 422},
+	},
+	"GET /console/match": {
+		{user: "", path: "/console/match", want: 303},
+		{user: "ent-a", path: "/console/match", want: 403},
+		{user: "expert", path: "/console/match", want: 403},
+		{user: "staff-fx", path: "/console/match", want: 200, absent: []string{"/console/match/" + wwClause}},
+		{user: "staff-ww", path: "/console/match", want: 200},
+	},
+	"POST /console/match/run": {
+		{user: "", method: "POST", path: "/console/match/run", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/match/run", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/match/run", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/match/run", want: 303},
+	},
+	"GET /console/match/{clause}": {
+		{user: "", path: "/console/match/" + wwClause, want: 303},
+		{user: "ent-a", path: "/console/match/" + wwClause, want: 403},
+		{user: "staff-fx", path: "/console/match/" + wwClause, want: 403},
+		{user: "staff-ww", path: "/console/match/" + wwClause, want: 200},
+		{user: "staff-lz", path: "/console/match/" + wwClause, want: 200, absent: []string{wwB}},
+		{user: "staff-ww", path: "/console/match/nope", want: 404},
+	},
+	"GET /console/match/{clause}/export": {
+		{user: "", path: "/console/match/" + wwClause + "/export?format=csv", want: 303},
+		{user: "ent-a", path: "/console/match/" + wwClause + "/export?format=csv", want: 403},
+		{user: "staff-fx", path: "/console/match/" + wwClause + "/export?format=csv", want: 403},
+		{user: "staff-ww", path: "/console/match/" + wwClause + "/export?format=csv", want: 200},
+		{user: "staff-lz", path: "/console/match/" + wwClause + "/export?format=csv", want: 200, absent: []string{wwB}},
+		{user: "staff-ww-market", path: "/console/match/" + wwClause + "/export?format=csv", want: 403},
+		{user: "staff-ww-market", path: "/console/match/" + wwPatentClause + "/export?format=csv", want: 200},
+		{user: "finance-ww", path: "/console/match/" + wwClause + "/export?format=xlsx", want: 200},
+	},
+}
+
+func TestPageAuthorisation(t *testing.T) {
+	f := newFixture(t, 0)
+	for _, p := range Pages {
+		key := p.Method + " " + p.Path
+		probes, ok := pageProbes[key]
+		if !ok {
+			t.Errorf("page %s has no authorisation probes: add them to pageProbes", key)
+			continue
+		}
+		if p.Access != Public {
+			// Every page behind a sign-in is tried without one.
+			found := false
+			for _, pr := range probes {
+				found = found || pr.user == ""
+			}
+			if !found {
+				t.Errorf("page %s: no probe as a visitor", key)
+			}
+		}
+	}
+	for key := range pageProbes {
+		found := false
+		for _, p := range Pages {
+			found = found || p.Method+" "+p.Path == key
+		}
+		if !found {
+			t.Errorf("pageProbes names %s, which is not a page", key)
+		}
+	}
+	for key, probes := range pageProbes {
+		for _, pr := range probes {
+			// A fresh session per probe: signing out must not end the next probe's.
+			c := f.anon(t)
+			if pr.user != "" {
+				c = f.login(t, pr.user)
+			}
+			var res response
+			switch pr.method {
+			case "", "GET":
+				res = c.get(pr.path)
+			case "POST":
+				form := url.Values{}
+				if pr.path == "/login" {
+					form = url.Values{"id": {"ent-a"}, "password": {"wrong password"}}
+				}
+				if pr.user != "" {
+					res = c.postCSRF(pr.path, form)
+				} else {
+					res = c.post(pr.path, form)
+				}
+			}
+			if res.status != pr.want {
+				t.Errorf("%s: %s %s as %q: status %d, want %d", key, pr.method, pr.path, pr.user, res.status, pr.want)
+			}
+			if res.status == http.StatusSeeOther && pr.user == "" && strings.HasPrefix(res.location, "/login") && !strings.Contains(res.location, "next=") {
+				t.Errorf("%s: sign-in redirect without next: %s", key, res.location)
+			}
+			for _, a := range pr.absent {
+				if strings.Contains(res.body, a) {
+					t.Errorf("%s: %s as %q shows %q, which is outside the account's reach", key, pr.path, pr.user, a)
+				}
+			}
+		}
+	}
+}
+
+// TestCSRF: a signed-in POST without the session's token changes nothing.
+func TestCSRF(t *testing.T) {
+	f := newFixture(t, 0)
+	c := f.login(t, "staff-ww")
+	for _, path := range []string{"/logout", "/console/match/run"} {
+		res := c.post(path, url.Values{"csrf": {"forged"}})
+		if res.status != http.StatusForbidden || !strings.Contains(res.body, "CSRF") {
+			t.Errorf("POST %s with a forged token: status %d, want 403 naming CSRF", path, res.status)
+		}
+	}
+	if res := c.get("/console"); res.status != http.StatusOK {
+		t.Errorf("the session ended on a forged sign-out: status %d", res.status)
+	}
+}

@@ -1,0 +1,45 @@
+// kechuang's own script: draws the dashboard's charts with ECharts (from npm,
+// served from /static/vendor) from the JSON the page carries. Pages read and
+// work without it; the tables next to each chart hold the same figures.
+(function () {
+  "use strict";
+  function wan(v) {
+    // Amounts arrive in whole 元; axis labels show 万元.
+    if (Math.abs(v) >= 10000) return (v / 10000).toLocaleString("zh-CN", { maximumFractionDigits: 2 }) + "万";
+    return v.toLocaleString("zh-CN");
+  }
+  function option(spec) {
+    var stacked = spec.kind === "stacked";
+    var horizontal = !stacked && spec.categories.length > 6;
+    var cat = { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 120, overflow: "truncate" } };
+    var val = { type: "value", axisLabel: { formatter: wan } };
+    return {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return wan(v) + "元"; } },
+      legend: stacked ? { type: "scroll", bottom: 0 } : undefined,
+      grid: { left: 8, right: 16, top: 16, bottom: stacked ? 40 : 8, containLabel: true },
+      xAxis: horizontal ? val : cat,
+      yAxis: horizontal ? Object.assign({}, cat, { inverse: true }) : val,
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: stacked ? "total" : undefined, data: s.data, barMaxWidth: 48 };
+      })
+    };
+  }
+  function draw() {
+    var data = document.getElementById("chart-data");
+    if (!data || typeof echarts === "undefined") return;
+    var specs = JSON.parse(data.textContent);
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var spec = specs[el.getAttribute("data-chart")];
+      if (!spec || spec.categories === null || spec.categories.length === 0) return;
+      if (!spec.kind || spec.kind !== "stacked") {
+        el.style.height = Math.max(240, 28 * spec.categories.length + 40) + "px";
+      }
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(option(spec));
+      el.classList.add("drawn");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kechuang/internal/api"
+	"kechuang/internal/auth"
+	"kechuang/internal/demo"
+	"kechuang/internal/match"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+	"kechuang/internal/store"
+)
+
+var (
+	engOnce sync.Once
+	engine  *rules.Engine
+	engErr  error
+)
+
+func testEngine(t testing.TB) *rules.Engine {
+	engOnce.Do(func() {
+		files, err := policy.LoadDir("../../policies")
+		if err != nil {
+			engErr = err
+			return
+		}
+		engine, engErr = rules.Compile(files)
+	})
+	if engErr != nil {
+		t.Fatal(engErr)
+	}
+	return engine
+}
+
+// fixture is a server on a real temporary SQLite database holding the
+// bundled example subjects (known entitlements) and a demo population, the
+// population match already run, and one account of each kind.
+type fixture struct {
+	srv *httptest.Server
+	db  *store.DB
+	eng *rules.Engine
+}
+
+// The subjects the scenarios name: two 武威 enterprises in different
+// counties, one 肥乡 enterprise and one 泰安 enterprise.
+const (
+	wwA = "ww-e-lvyuan"        // 凉州区 620602
+	wwB = "ww-e-gulang-mofang" // 古浪县 620622
+	fxA = "fx-e-ruichi"        // 肥乡区 130407
+	taA = "ta-e-taishan-zhineng"
+)
+
+var testUsers = []auth.User{
+	{ID: "ent-a", Role: auth.Enterprise, Subject: wwA},
+	{ID: "ent-b", Role: auth.Enterprise, Subject: wwB},
+	{ID: "staff-ww", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"},
+	{ID: "staff-ww-market", Role: auth.Staff, Jurisdiction: "620600", Department: "市市场监管局"},
+	{ID: "staff-lz", Role: auth.Staff, Jurisdiction: "620602", Department: "市科技局"},
+	{ID: "staff-fx", Role: auth.Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"},
+	{ID: "finance-ww", Role: auth.Finance, Jurisdiction: "620600", Department: "市财政局"},
+	{ID: "expert", Role: auth.Expert},
+	{ID: "admin", Role: auth.Admin},
+}
+
+const testPassword = "long enough pw"
+
+func newFixture(t testing.TB, demoN int) *fixture {
+	store.SetBcryptCost(4)
+	ctx := context.Background()
+	eng := testEngine(t)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var docs [][]byte
+	for _, name := range []string{"wuwei-enterprise", "wuwei-near-miss", "feixiang-enterprise", "taian-enterprise"} {
+		b, err := os.ReadFile("../../examples/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b)
+	}
+	if demoN > 0 {
+		more, err := demo.Generate(eng, demoN, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, more...)
+	}
+	if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "import", By: "fixture"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range testUsers {
+		if err := db.CreateUser(ctx, u, testPassword, "fixture"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai) }
+	runner := &match.Runner{DB: db, Engine: eng, PolicyVersion: 1, Now: now}
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(&Server{Engine: eng, Store: db, PolicyVersion: 1, Match: runner, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api.Server{Engine: eng, Store: db, PolicyVersion: 1, Now: now}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/", w.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, db: db, eng: eng}
+}
+
+// client is a browser-like client: a cookie jar, no automatic redirects.
+type client struct {
+	t    testing.TB
+	base string
+	c    *http.Client
+	csrf string
+}
+
+func (f *fixture) anon(t testing.TB) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: f.srv.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// login signs in through the form and keeps the CSRF token pages carry.
+func (f *fixture) login(t testing.TB, id string) *client {
+	c := f.anon(t)
+	res := c.post("/login", url.Values{"id": {id}, "password": {testPassword}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("login %s: status %d: %s", id, res.status, res.body)
+	}
+	page := c.get("/policies")
+	m := csrfRE.FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("login %s: no CSRF token on the page", id)
+	}
+	c.csrf = m[1]
+	return c
+}
+
+type response struct {
+	status   int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (c *client) do(req *http.Request) response {
+	c.t.Helper()
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, body: string(b), location: res.Header.Get("Location"), header: res.Header}
+}
+
+func (c *client) get(path string) response {
+	c.t.Helper()
+	req, err := http.NewRequest("GET", c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Accept-Language", "zh-CN")
+	return c.do(req)
+}
+
+func (c *client) post(path string, form url.Values) response {
+	c.t.Helper()
+	req, err := http.NewRequest("POST", c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// postCSRF posts a form with the session's token, as the page's form does.
+func (c *client) postCSRF(path string, form url.Values) response {
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf", c.csrf)
+	return c.post(path, form)
+}
