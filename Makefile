@@ -14,14 +14,37 @@ FUZZ_REGISTRY := $(FUZZTIME)
 endif
 BIN      := bin/kechuang
 
-.PHONY: run test build vet check coverage fuzz bench schema hanzi-data region-data bench-api clean
+VENDOR   := internal/web/static/vendor
+ADDR     ?= :8080
+DB       ?= data/kechuang.db
+DEMO     ?= 5000
 
-## run: build, check the policy library and evaluate the bundled example subjects (the CLI tour)
+.PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web clean
+
+## run: build (with the npm assets) and serve the platform on $(ADDR): SQLite at $(DB), the
+## policy library, and $(DEMO) demo subjects with demo accounts on first start
 run: build
+	./$(BIN) serve --addr $(ADDR) --db $(DB) --demo $(DEMO)
+
+## tour: check the policy library and evaluate the bundled example subjects (the CLI tour)
+tour: build
 	./$(BIN) tour
 
-build:
+build: assets
 	$(GO) build -o $(BIN) ./cmd/kechuang
+
+## assets: install the front-end packages from npm (package-lock.json) and copy the files the
+## web UI serves into $(VENDOR) (never committed)
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR) && cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/echarts.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR) && cp node_modules/echarts/dist/echarts.min.js $@
 
 ## test: vet, every Go test (unit, property, golden, library; the store suite on SQLite and
 ## PostgreSQL — see scripts/with-postgres), backup/restore on both engines, then the policy
@@ -31,7 +54,6 @@ test: vet build
 	scripts/with-postgres scripts/test-backup-restore
 	$(GO) run ./cmd/kechuang check policies
 	$(GO) run ./cmd/kechuang coverage policies
-	@echo "note: no browser tests exist yet (the web UI arrives with issue 4)"
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
@@ -74,4 +96,4 @@ region-data:
 	  > $(CURDIR)/internal/region/data/gbt2260.tsv && rm -rf $$tmp
 
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt $(VENDOR) node_modules

@@ -128,6 +128,7 @@ var catalog = map[string]msg{
 	"checkup.others":         {"其他不符合条件的政策（%d）", "Other clauses not met (%d)"},
 	"checkup.unspecified":    {"金额由主管部门确定", "amount set by the bureau"},
 	"checkup.cite.hint":      {"查看原文并高亮该语句", "See the sentence highlighted in its document"},
+	"checkup.source":         {"原文依据：", "Source:"},
 	"checkup.missing":        {"需补充：", "Needed:"},
 	"checkup.payer":          {"支付单位：%s · 预算年度 %d", "Paid by %s · budget year %d"},
 
@@ -196,6 +197,7 @@ var catalog = map[string]msg{
 	"match.title":          {"免申即享匹配", "Population match"},
 	"match.lead":           {"用最新数据对本辖区全部主体逐条计算：每条政策的免申即享名单、需补充信息的主体，以及按支付单位和预算年度的资金测算。", "Every subject of your jurisdiction against every clause: each clause's pay-without-application list, the subjects that need facts, and the money by payer and budget year."},
 	"match.run":            {"评估日期 %s · 财政年度 %d · 本辖区 %d 个主体 · 政策库第 %d 版。", "Evaluated at %s · fiscal year %d · %d subjects in your jurisdiction · policy library version %d."},
+	"match.run.asof":       {"各主体按其数据截至日期评估（财政年度取该日期所在年度）· 本辖区 %d 个主体 · 政策库第 %d 版。", "Each subject evaluated at the date of its data (fiscal year of that date) · %d subjects in your jurisdiction · policy library version %d."},
 	"match.ran":            {"计算于 %s，用时 %s", "ran %s, took %s"},
 	"match.none":           {"尚未进行匹配计算。", "No match has run yet."},
 	"match.running":        {"正在重新计算，完成后刷新页面即可看到新结果。", "A new run is under way; reload the page when it finishes."},
