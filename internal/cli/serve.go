@@ -133,4 +133,3 @@ func displayAddr(a net.Addr) string {
 	}
 	return a.String()
 }
-

@@ -30,7 +30,7 @@ const wwPatentClause = "ww-patent-award-match"
 // on its own and on another enterprise's data, and as staff inside and
 // outside their jurisdiction.
 var pageProbes = map[string][]probe{
-	"GET /{$}": {{user: "", path: "/", want: 200}, {user: "ent-a", path: "/", want: 303}},
+	"GET /{$}":   {{user: "", path: "/", want: 200}, {user: "ent-a", path: "/", want: 303}},
 	"GET /login": {{user: "", path: "/login", want: 200}},
 	"POST /login": {
 		{user: "", method: "POST", path: "/login", want: 401}, // wrong password: the form again, 401
@@ -39,7 +39,7 @@ var pageProbes = map[string][]probe{
 		{user: "", method: "POST", path: "/logout", want: 403},
 		{user: "ent-a", method: "POST", path: "/logout", want: 303},
 	},
-	"GET /lang/{lang}": {{user: "", path: "/lang/en?next=/policies", want: 303}, {user: "", path: "/lang/xx", want: 404}},
+	"GET /lang/{lang}":    {{user: "", path: "/lang/en?next=/policies", want: 303}, {user: "", path: "/lang/xx", want: 404}},
 	"GET /policies":       {{user: "", path: "/policies", want: 200}},
 	"GET /policies/{doc}": {{user: "", path: "/policies/wuwei-2022", want: 200}, {user: "", path: "/policies/nope", want: 404}},
 	"GET /clauses/{id}":   {{user: "", path: "/clauses/" + wwClause, want: 200}, {user: "", path: "/clauses/nope", want: 404}},

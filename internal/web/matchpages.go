@@ -19,9 +19,9 @@ import (
 // staff start a new one after changing data.
 
 type runInfo struct {
-	Result  *match.Result
-	Running bool
-	Err     string
+	Result   *match.Result
+	Running  bool
+	Err      string
 	Subjects int // in the account's scope
 }
 
@@ -44,10 +44,10 @@ type clauseLine struct {
 }
 
 type matchData struct {
-	Run     runInfo
-	Lines   []clauseLine
-	Totals  []match.Total
-	Sum     money.Interval
+	Run      runInfo
+	Lines    []clauseLine
+	Totals   []match.Total
+	Sum      money.Interval
 	Entitled int
 }
 

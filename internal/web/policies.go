@@ -18,11 +18,11 @@ import (
 // sentence in its document.
 
 type docRow struct {
-	Doc                          *policy.Document
-	Clauses, Gates, Standards    int
-	Flagged, Encoded, Annotated  int
-	Unaccounted                  int
-	National                     bool
+	Doc                         *policy.Document
+	Clauses, Gates, Standards   int
+	Flagged, Encoded, Annotated int
+	Unaccounted                 int
+	National                    bool
 }
 
 func (s *Server) policies(q *req) error {

@@ -337,4 +337,3 @@ func TestSessionAndErrors(t *testing.T) {
 		t.Errorf("Chinese 404: %d", p.status)
 	}
 }
-

@@ -54,9 +54,9 @@ var funcs = template.FuncMap{
 	},
 	"regionFull": regionFull,
 	// dict passes the page and one item to a shared template: {{template "result" (dict $ .)}}.
-	"dict": func(v view, item any) map[string]any { return map[string]any{"V": v, "C": item} },
-	"add":        func(a, b int) int { return a + b },
-	"local":      local,
+	"dict":  func(v view, item any) map[string]any { return map[string]any{"V": v, "C": item} },
+	"add":   func(a, b int) int { return a + b },
+	"local": local,
 	// term names a vocabulary code (docs/facts.md) in the page's language.
 	"term": func(enum, code string, l i18n.Lang) string {
 		t, ok := facts.TermOf(enum, code)
@@ -68,7 +68,7 @@ var funcs = template.FuncMap{
 		}
 		return t.Zh
 	},
-	"join":       strings.Join,
+	"join": strings.Join,
 	"pct": func(part, whole int) string {
 		if whole == 0 {
 			return "0%"
