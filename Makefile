@@ -51,6 +51,8 @@ $(VENDOR)/echarts.min.js: node_modules/.package-lock.json
 ## check and coverage
 test: vet build
 	scripts/with-postgres $(GO) test -count=1 ./...
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "*** make test: browser tests SKIPPED — chromium is not installed (run scripts/setup) ***"
 	scripts/with-postgres scripts/test-backup-restore
 	$(GO) run ./cmd/kechuang check policies
 	$(GO) run ./cmd/kechuang coverage policies
@@ -79,6 +81,11 @@ bench:
 bench-api:
 	$(GO) test -run='^$$' -bench='StoredAPI$$' -benchtime=300x -count=3 -timeout=850s ./internal/api | tee bench-api.txt
 	$(GO) test -run='^$$' -bench=StoredAPILoad -benchtime=3000x -count=3 -timeout=580s ./internal/api | tee -a bench-api.txt
+
+## bench-web: the main pages over 100,000 demo subjects in SQLite (KECHUANG_BENCH_SUBJECTS to change)
+bench-web:
+	$(GO) test -run='^$$' -bench='Pages$$' -benchtime=200x -count=3 -timeout=900s ./internal/web | tee bench-web.txt
+	$(GO) test -run='^$$' -bench=PagesLoad -benchtime=3000x -count=3 -timeout=900s ./internal/web | tee -a bench-web.txt
 
 ## schema: regenerate docs/facts.md from the facts types
 schema:

@@ -182,7 +182,11 @@ func dress(s map[string]any, rng *rand.Rand) {
 		case "person":
 			s["name"] = surnames[rng.IntN(len(surnames))] + given[rng.IntN(len(given))] + given[rng.IntN(len(given))]
 		case "enterprise":
-			s["name"] = place + t.word + forms[rng.IntN(len(forms))]
+			form := forms[rng.IntN(len(forms))]
+			if strings.HasSuffix(t.word, "科技") || strings.HasSuffix(t.word, "技术") {
+				form = strings.TrimPrefix(form, "科技") // 生物科技有限公司, not 生物科技科技有限公司
+			}
+			s["name"] = place + t.word + form
 		default:
 			s["name"] = place + t.word + "研究院"
 		}

@@ -108,22 +108,36 @@ type Span struct{ From, To int }
 // Locate finds each quote in src the way citations are checked (folded:
 // 繁/简, width and punctuation variants match) and returns the byte span of
 // src each covers, in the order of quotes; a quote not found is left out.
-func Locate(src string, quotes ...string) []Span {
-	folded, idx := FoldIndex(src)
+func Locate(src string, quotes ...string) []Span { return Index(src).Locate(quotes...) }
+
+// Folded is a text prepared for locating many quotes in it.
+type Folded struct {
+	src, folded string
+	idx         []int
+}
+
+// Index folds src once for Locate.
+func Index(src string) *Folded {
+	f, idx := FoldIndex(src)
+	return &Folded{src: src, folded: f, idx: idx}
+}
+
+// Locate is Locate on the indexed text.
+func (t *Folded) Locate(quotes ...string) []Span {
 	var out []Span
 	for _, q := range quotes {
 		fq := Fold(q)
-		i := strings.Index(folded, fq)
+		i := strings.Index(t.folded, fq)
 		if i < 0 || fq == "" {
 			continue
 		}
-		from := utf8.RuneCountInString(folded[:i])
+		from := utf8.RuneCountInString(t.folded[:i])
 		to := from + utf8.RuneCountInString(fq) - 1
-		end := len(src)
-		if to+1 < len(idx) {
-			end = idx[to+1]
+		end := len(t.src)
+		if to+1 < len(t.idx) {
+			end = t.idx[to+1]
 		}
-		out = append(out, Span{idx[from], end})
+		out = append(out, Span{t.idx[from], end})
 	}
 	return out
 }

@@ -44,6 +44,18 @@ type Result struct {
 	entitled   [][]Entry // by clause index
 	needsFacts [][]Entry // by clause index: entitled but for missing facts
 	regions    []string  // every subject's region, for counting in a scope
+	memo       sync.Map  // answers already computed: a run never changes
+}
+
+// Memo returns the value fn computes for key, computing it once per run: a
+// run never changes, so lists and sums for a jurisdiction are worked out on
+// first use and then shared. Values must not be modified by callers.
+func (r *Result) Memo(key string, fn func() any) any {
+	if v, ok := r.memo.Load(key); ok {
+		return v
+	}
+	v, _ := r.memo.LoadOrStore(key, fn())
+	return v
 }
 
 // Run evaluates every stored subject at date at for fiscal year fy. With
@@ -96,6 +108,10 @@ func InScope(prefix, region string) bool { return strings.HasPrefix(region, pref
 
 // SubjectsIn counts the subjects of the run under prefix.
 func (r *Result) SubjectsIn(prefix string) int {
+	return r.Memo("subjects|"+prefix, func() any { return r.subjectsIn(prefix) }).(int)
+}
+
+func (r *Result) subjectsIn(prefix string) int {
 	n := 0
 	for _, g := range r.regions {
 		if InScope(prefix, g) {
@@ -106,15 +122,15 @@ func (r *Result) SubjectsIn(prefix string) int {
 }
 
 // Entitled lists the subjects under prefix that clause c pays, largest
-// amount first, then by subject id.
+// amount first, then by subject id. The list is shared: do not modify it.
 func (r *Result) Entitled(c *rules.Clause, prefix string) []Entry {
-	return sorted(filter(r.entitled[c.Index], prefix))
+	return r.Memo("entitled|"+c.ID+"|"+prefix, func() any { return sorted(filter(r.entitled[c.Index], prefix)) }).([]Entry)
 }
 
 // NeedsFacts lists the subjects under prefix that clause c would pay but
-// for facts not yet recorded (the list to ask for data).
+// for facts not yet recorded (the list to ask for data). Shared, like Entitled.
 func (r *Result) NeedsFacts(c *rules.Clause, prefix string) []Entry {
-	return sorted(filter(r.needsFacts[c.Index], prefix))
+	return r.Memo("needs|"+c.ID+"|"+prefix, func() any { return sorted(filter(r.needsFacts[c.Index], prefix)) }).([]Entry)
 }
 
 func filter(es []Entry, prefix string) []Entry {
@@ -153,8 +169,12 @@ type ClauseSummary struct {
 }
 
 // Summary lists, for every clause with anyone entitled or needing facts
-// under prefix, the counts and the money, in library order.
+// under prefix, the counts and the money, in library order. Shared.
 func (r *Result) Summary(eng *rules.Engine, prefix string) []ClauseSummary {
+	return r.Memo("summary|"+prefix, func() any { return r.summary(eng, prefix) }).([]ClauseSummary)
+}
+
+func (r *Result) summary(eng *rules.Engine, prefix string) []ClauseSummary {
 	var out []ClauseSummary
 	for _, c := range eng.Clauses {
 		s := ClauseSummary{Clause: c}
@@ -190,7 +210,12 @@ type Total struct {
 
 // Totals sums the entitlements under prefix per payer and budget year,
 // ordered by year then payer. Limits (核定限额, not payments) are left out.
+// Shared.
 func (r *Result) Totals(eng *rules.Engine, prefix string) []Total {
+	return r.Memo("totals|"+prefix, func() any { return r.totals(eng, prefix) }).([]Total)
+}
+
+func (r *Result) totals(eng *rules.Engine, prefix string) []Total {
 	type key struct {
 		payer string
 		year  int64

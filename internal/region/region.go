@@ -32,3 +32,34 @@ func Valid(code string) bool {
 
 // Name returns the division's name ("620602" → "凉州区"), or "".
 func Name(code string) string { return names()[code] }
+
+// codes lists every code of the table, sorted (the table is sorted).
+var codes = sync.OnceValue(func() []string {
+	var out []string
+	for line := range strings.Lines(table) {
+		if code, _, ok := strings.Cut(strings.TrimSpace(line), "\t"); ok {
+			out = append(out, code)
+		}
+	}
+	return out
+})
+
+// Under lists the codes of the divisions a jurisdiction code covers — the
+// division itself and everything under it (620600 → 武威市 and its four
+// counties) — in code order.
+func Under(code string) []string {
+	prefix := code
+	switch {
+	case strings.HasSuffix(code, "0000"):
+		prefix = code[:2]
+	case strings.HasSuffix(code, "00"):
+		prefix = code[:4]
+	}
+	var out []string
+	for _, c := range codes() {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -31,37 +31,38 @@ type regionOption struct {
 	Depth      int
 }
 
-// regionOptions lists the account's jurisdiction and the regions under it
-// that hold subjects, for the filter.
+// regionOptions lists the regions the filter offers: the account's
+// jurisdiction and every division under it (GB/T 2260), or, for an account
+// without one (admin), the regions that hold subjects and the cities and
+// provinces above them.
 func (s *Server) regionOptions(q *req) ([]regionOption, error) {
-	sc := scope(q)
-	codes, err := s.Store.Regions(q.r.Context(), sc)
-	if err != nil {
-		return nil, err
+	var codes []string
+	if j := q.user.Jurisdiction; j != "" {
+		codes = region.Under(j)
+	} else {
+		held, err := s.Store.Regions(q.r.Context(), "")
+		if err != nil {
+			return nil, err
+		}
+		set := map[string]bool{}
+		for _, c := range held {
+			if len(c) == 6 {
+				set[c], set[c[:4]+"00"], set[c[:2]+"0000"] = true, true, true
+			}
+		}
+		for c := range set {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
 	}
-	set := map[string]bool{}
+	out := make([]regionOption, 0, len(codes))
 	for _, c := range codes {
-		set[c] = true
-		if len(c) == 6 {
-			set[c[:4]+"00"] = true
-			set[c[:2]+"0000"] = true
-		}
-	}
-	var out []regionOption
-	for c := range set {
-		if !strings.HasPrefix(c, sc) && !strings.HasPrefix(sc, trimRegion(c)) {
-			continue
-		}
-		if len(trimRegion(c)) < len(sc) {
-			continue // wider than the account's area
-		}
 		name := region.Name(c)
 		if name == "" {
 			name = c
 		}
 		out = append(out, regionOption{Code: c, Name: name, Depth: len(trimRegion(c))/2 - 1})
 	}
-	slices.SortFunc(out, func(a, b regionOption) int { return strings.Compare(a.Code, b.Code) })
 	return out, nil
 }
 

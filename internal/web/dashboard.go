@@ -57,26 +57,8 @@ func (s *Server) dashboard(q *req) error {
 	for _, t := range d.Totals {
 		d.Sum = d.Sum.Add(t.Amount)
 	}
-	docs, regs := map[string]*bucket{}, map[string]*bucket{}
-	recipients := map[string]bool{}
-	// Regions one level below the account's: counties for a city, cities for a province.
-	depth := len(sc) + 2
-	if depth > 6 {
-		depth = 6
-	}
-	res.Each(sc, func(ci int, e *match.Entry) {
-		c := s.Engine.Clauses[ci]
-		if c.Kind != "payment" {
-			return
-		}
-		d.Entitled++
-		recipients[e.Subject] = true
-		add(docs, c.Doc.ID, c.Doc.Title, e.Amount)
-		key := e.Region[:depth]
-		add(regs, key, regionName(key), e.Amount)
-	})
-	d.Recipients = len(recipients)
-	d.Documents, d.Regions = sortedBuckets(docs), sortedBuckets(regs)
+	agg := res.Memo("dashboard|"+sc, func() any { return s.aggregate(res, sc) }).(aggregate)
+	d.Entitled, d.Recipients, d.Documents, d.Regions = agg.entitled, agg.recipients, agg.documents, agg.regions
 
 	// Charts: budget years × payers, stacked.
 	var years []string
@@ -104,6 +86,35 @@ func (s *Server) dashboard(q *req) error {
 	d.Charts["documents"] = bucketChart(d.Documents)
 	d.Charts["regions"] = bucketChart(d.Regions)
 	return s.render(q, http.StatusOK, "dashboard", q.lang.T("dashboard.title"), "dashboard", d)
+}
+
+// aggregate is the dashboard's figures for one jurisdiction, worked out
+// once per match run.
+type aggregate struct {
+	entitled, recipients int
+	documents, regions   []bucket
+}
+
+func (s *Server) aggregate(res *match.Result, sc string) aggregate {
+	var a aggregate
+	docs, regs := map[string]*bucket{}, map[string]*bucket{}
+	recipients := map[string]bool{}
+	// Regions one level below the account's: counties for a city, cities for a province.
+	depth := min(len(sc)+2, 6)
+	res.Each(sc, func(ci int, e *match.Entry) {
+		c := s.Engine.Clauses[ci]
+		if c.Kind != "payment" {
+			return
+		}
+		a.entitled++
+		recipients[e.Subject] = true
+		add(docs, c.Doc.ID, c.Doc.Title, e.Amount)
+		key := e.Region[:depth]
+		add(regs, key, regionName(key), e.Amount)
+	})
+	a.recipients = len(recipients)
+	a.documents, a.regions = sortedBuckets(docs), sortedBuckets(regs)
+	return a
 }
 
 func add(m map[string]*bucket, key, name string, iv money.Interval) {

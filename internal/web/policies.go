@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,11 +80,12 @@ type citeSpan struct {
 // spansOf locates the quotes of every rule of f in its source text.
 func spansOf(f *policy.File) []citeSpan {
 	var out []citeSpan
+	text := hanzi.Index(f.Source)
 	add := func(id string, c policy.Citation) {
 		if c.Doc != "" {
 			return // quotes another document (also_sources)
 		}
-		for _, sp := range hanzi.Locate(f.Source, append([]string{c.Quote}, c.Also...)...) {
+		for _, sp := range text.Locate(append([]string{c.Quote}, c.Also...)...) {
 			out = append(out, citeSpan{id, sp})
 		}
 	}
@@ -152,7 +156,7 @@ type ruleRow struct {
 type documentData struct {
 	File      *policy.File
 	Rules     []ruleRow
-	Paras     []para
+	Source    template.HTML // the source text, quotes marked
 	Selected  string
 	Coverage  []coverage.Sentence
 	Encoded   int
@@ -175,7 +179,7 @@ func (s *Server) document(q *req) error {
 	for _, st := range f.Standards {
 		d.Rules = append(d.Rules, ruleRow{ID: st.ID, Title: st.Title, Section: st.Citation.Section, Kind: "standard", Tests: len(st.Tests)})
 	}
-	d.Paras = paragraphs(f.Source, spansOf(f), d.Selected, 0, 0)
+	d.Source = s.sources[f.Document.ID].html(d.Selected)
 	for _, sn := range d.Coverage {
 		if len(sn.Clauses) > 0 {
 			d.Encoded++
@@ -220,8 +224,16 @@ func (s *Server) clause(q *req) error {
 		src, d.Elsewhere = f.Sources[c.Citation.Doc], true
 	}
 	var spans []citeSpan
-	for _, sp := range hanzi.Locate(src, append([]string{c.Citation.Quote}, c.Citation.Also...)...) {
-		spans = append(spans, citeSpan{c.ID, sp})
+	if d.Elsewhere {
+		for _, sp := range hanzi.Locate(src, append([]string{c.Citation.Quote}, c.Citation.Also...)...) {
+			spans = append(spans, citeSpan{c.ID, sp})
+		}
+	} else {
+		for _, sp := range s.spans[f.Document.ID] {
+			if sp.id == c.ID {
+				spans = append(spans, sp)
+			}
+		}
 	}
 	for _, sp := range spans {
 		for _, p := range paragraphs(src, spans, c.ID, sp.From, sp.To) {
@@ -231,4 +243,54 @@ func (s *Server) clause(q *req) error {
 		}
 	}
 	return s.render(q, http.StatusOK, "clause", c.Title, "policies", d)
+}
+
+// sourceView is a document's source text rendered once as HTML pieces: a
+// piece covered by quotes has a plain and a selected form, so showing the
+// document with one rule selected is a concatenation, not a template run
+// over thousands of segments.
+type sourceView []sourcePiece
+
+type sourcePiece struct {
+	plain, sel string
+	cites      []string
+}
+
+func newSourceView(src string, spans []citeSpan) sourceView {
+	var out sourceView
+	lit := func(s string) { out = append(out, sourcePiece{plain: s}) }
+	for _, p := range paragraphs(src, spans, "", 0, 0) {
+		lit(fmt.Sprintf(`<p data-line="%d">`, p.Line))
+		for _, sg := range p.Segs {
+			for _, a := range sg.Anchors {
+				lit(`<a id="q-` + html.EscapeString(a) + `"></a>`)
+			}
+			text := html.EscapeString(sg.Text)
+			if len(sg.Cites) == 0 {
+				lit(text)
+				continue
+			}
+			title := html.EscapeString(strings.Join(sg.Cites, ", "))
+			out = append(out, sourcePiece{
+				plain: `<mark title="` + title + `">` + text + `</mark>`,
+				sel:   `<mark class="sel" title="` + title + `">` + text + `</mark>`,
+				cites: sg.Cites,
+			})
+		}
+		lit("</p>\n")
+	}
+	return out
+}
+
+// html is the source with the quotes of rule selected ("" for none) marked as selected.
+func (v sourceView) html(selected string) template.HTML {
+	var b strings.Builder
+	for _, p := range v {
+		if selected != "" && slices.Contains(p.cites, selected) {
+			b.WriteString(p.sel)
+		} else {
+			b.WriteString(p.plain)
+		}
+	}
+	return template.HTML(b.String()) // built from escaped text above
 }

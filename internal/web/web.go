@@ -57,6 +57,8 @@ type Server struct {
 
 	pages    map[string]*template.Template
 	coverage map[string][]coverage.Sentence // by document id
+	spans    map[string][]citeSpan          // every rule's quotes in its document, by document id
+	sources  map[string]sourceView          // every document's source, rendered, by document id
 }
 
 // Access says who may open a page.
@@ -107,8 +109,8 @@ type req struct {
 	csrf string
 }
 
-// New prepares a server: parses the templates and analyses the coverage of
-// every source document once.
+// New prepares a server: parses the templates, and analyses the coverage of
+// every source document and locates every rule's quotes in it, once.
 func New(s *Server) (*Server, error) {
 	pages, err := parseTemplates()
 	if err != nil {
@@ -116,12 +118,16 @@ func New(s *Server) (*Server, error) {
 	}
 	s.pages = pages
 	s.coverage = map[string][]coverage.Sentence{}
+	s.spans = map[string][]citeSpan{}
+	s.sources = map[string]sourceView{}
 	for _, f := range s.Engine.Files {
 		if f.Source == "" {
 			continue
 		}
 		ss, _ := coverage.Analyze(f)
 		s.coverage[f.Document.ID] = ss
+		s.spans[f.Document.ID] = spansOf(f)
+		s.sources[f.Document.ID] = newSourceView(f.Source, s.spans[f.Document.ID])
 	}
 	return s, nil
 }

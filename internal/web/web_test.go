@@ -209,3 +209,9 @@ func (c *client) postCSRF(path string, form url.Values) response {
 	form.Set("csrf", c.csrf)
 	return c.post(path, form)
 }
+
+func newServer(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
