@@ -21,9 +21,11 @@ DEMO     ?= 5000
 
 .PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web clean
 
-## run: build (with the npm assets) and serve the platform on $(ADDR): SQLite at $(DB), the
-## policy library, and $(DEMO) demo subjects with demo accounts on first start
+## run: build (with the npm assets), put the bundled policy library in force (checked, a new
+## version only when it changed) and serve the platform on $(ADDR): SQLite at $(DB), with
+## $(DEMO) demo subjects and the demo accounts on first start
 run: build
+	./$(BIN) policy upload --db $(DB) --by "make run" --note "the library bundled in bin/kechuang"
 	./$(BIN) serve --addr $(ADDR) --db $(DB) --demo $(DEMO)
 
 ## tour: check the policy library and evaluate the bundled example subjects (the CLI tour)

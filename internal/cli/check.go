@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
+
+	"kechuang/internal/policy"
 
 	"kechuang/internal/coverage"
 	"kechuang/internal/rules"
@@ -28,31 +31,38 @@ func runCheck(e *env, args []string) error {
 		printErrs(e.stdout, err)
 		return exitError{1}
 	}
+	if _, ok := checkLibrary(e.stdout, files); !ok {
+		return exitError{1}
+	}
+	return nil
+}
+
+// checkLibrary compiles a loaded library and runs every check kechuang check
+// makes — types, coverage annotations, every test, tests at every boundary —
+// printing each problem and a summary line. ok is false on any problem.
+func checkLibrary(w io.Writer, files []*policy.File) (eng *rules.Engine, ok bool) {
 	eng, err := rules.Compile(files)
 	if err != nil {
-		printErrs(e.stdout, err)
-		return exitError{1}
+		printErrs(w, err)
+		return nil, false
 	}
 	bad := 0
 	for _, f := range files {
 		if _, l := coverage.Analyze(f); len(l) > 0 {
-			printErrs(e.stdout, l)
+			printErrs(w, l)
 			bad += len(l)
 		}
 	}
 	fails, n := eng.RunTests()
 	fails = append(fails, eng.UntestedBoundaries()...)
 	for _, f := range fails {
-		fmt.Fprintln(e.stdout, f.Error())
+		fmt.Fprintln(w, f.Error())
 	}
 	clauses, gates := 0, 0
 	for _, f := range files {
 		clauses += len(f.Clauses)
 		gates += len(f.Gates)
 	}
-	fmt.Fprintf(e.stdout, "%d files, %d clauses, %d gates, %d standards: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), n, n-len(fails), len(fails))
-	if len(fails) > 0 || bad > 0 {
-		return exitError{1}
-	}
-	return nil
+	fmt.Fprintf(w, "%d files, %d clauses, %d gates, %d standards: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), n, n-len(fails), len(fails))
+	return eng, len(fails) == 0 && bad == 0
 }

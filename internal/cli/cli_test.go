@@ -293,7 +293,7 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "", "audit", "verify", "--db", db)
-	if err != nil || !strings.Contains(out, "audit log intact: 6 entries") {
+	if err != nil || !strings.Contains(out, "audit log intact: 7 entries") {
 		t.Fatalf("verify: %v %s", err, out)
 	}
 	out, _, err = run(t, "", "audit", "list", "--db", db, "--object", "subject/demo-000003")
@@ -359,7 +359,7 @@ func TestBackupRestoreSQLite(t *testing.T) {
 		t.Error("restore replaced a live database without --force")
 	}
 	out, _, err := run(t, "", "restore", "--db", filepath.Join(dir, "new.db"), "--from", bak)
-	if err != nil || !strings.Contains(out, "audit log intact (8 entries)") {
+	if err != nil || !strings.Contains(out, "audit log intact (9 entries)") {
 		t.Fatalf("restore: %v %s", err, out)
 	}
 }

@@ -29,8 +29,8 @@ gives the same population.
 
 Without --db it writes one facts document (JSON, docs/facts.md) per line to
 standard output. With --db (a SQLite file path or a postgres:// URL) it stores
-the policy library as a version and every subject as a facts version
-(source "demo").`
+the policy library (checked, as kechuang policy upload, and put in force) and
+every subject as a facts version (source "demo").`
 
 func runDemo(e *env, args []string) error {
 	fs0 := newFlags("demo", demoHelp, e)
@@ -66,11 +66,7 @@ func runDemo(e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	files, err := policyFiles(e, *dir)
-	if err != nil {
-		return err
-	}
-	pv, err := db.SavePolicyVersion(ctx, files, "kechuang demo", "policy library loaded with the demo data")
+	pv, _, err := uploadPolicies(e, db, *dir, "kechuang demo", "policy library loaded with the demo data")
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,10 @@ Serves kechuang: the web UI (zh-CN, English at /lang/en) — the enterprise
 portal (政策体检, our data) and the bureau console (policy library beside
 its sources, subject search, 免申即享 population match with export,
 dashboard) — and the JSON API under /api/v1 (described at
-/api/v1/openapi.yaml). The policy library is stored as a version at start;
-every stored evaluation records it. The population match runs once at start
+/api/v1/openapi.yaml). It evaluates with the policy library version in
+force in the database (kechuang policy upload; on an empty database, or with
+--policies, the library is checked and uploaded first); every stored
+evaluation records that version. The population match runs once at start
 and again when staff ask; --match-at fixes its evaluation date (default: each
 subject at the date of its data).
 
@@ -55,22 +57,22 @@ func runServe(e *env, args []string) error {
 			return errs.E(errs.Invalid, "--match-at %q: write the date as YYYY-MM-DD", *matchAt)
 		}
 	}
-	eng, err := loadEngine(e, *dir)
-	if err != nil {
-		printErrs(e.stderr, err)
-		return exitError{1}
-	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	db, err := store.Open(e.ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	files, err := policyFiles(e, *dir)
-	if err != nil {
+	// The library in force is the database's; --policies, or an empty
+	// database, uploads one first (checked, as kechuang policy upload).
+	if _, err := db.ActivePolicyVersion(e.ctx); *dir != "" || errs.KindOf(err) == errs.NotFound {
+		if _, _, err := uploadPolicies(e, db, *dir, "kechuang serve", "uploaded at server start"); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
-	pv, err := db.SavePolicyVersion(e.ctx, files, "kechuang serve", "the library this server evaluates with")
+	pv, eng, err := activeEngine(e.ctx, db)
 	if err != nil {
 		return err
 	}

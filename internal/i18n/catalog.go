@@ -216,7 +216,10 @@ var catalog = map[string]msg{
 	"match.list.title":     {"免申即享名单", "Pay-without-application list"},
 	"match.list.sum":       {"合计", "Total"},
 	"match.list.empty":     {"本辖区没有可享受该政策的主体。", "No subject of your jurisdiction is entitled."},
-	"match.list.truncated": {"页面显示前 %d 个（共 %d 个）；导出文件包含全部。", "Showing the first %d of %d; the export holds them all."},
+	"match.list.page":      {"第 %d/%d 页：第 %d—%d 个，共 %d 个；导出文件包含全部。", "Page %d of %d: %d–%d of %d; the export holds them all."},
+	"match.list.pages":     {"名单分页", "List pages"},
+	"match.list.prev":      {"← 上一页", "← Previous"},
+	"match.list.next":      {"下一页 →", "Next →"},
 	"match.needs.title":    {"需补充信息的主体", "Subjects that need facts"},
 	"match.needs.lead":     {"这些主体补充数据后可能符合条件，可据此向有关部门或企业征集数据。", "These may qualify once their data are complete: ask the departments or the enterprises for them."},
 

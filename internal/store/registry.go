@@ -405,3 +405,79 @@ func (db *DB) Regions(ctx context.Context, prefix string) (out []string, err err
 	}
 	return out, rows.Err()
 }
+
+// ActivatePolicyVersion makes a stored version the library in force
+// (recorded in the audit log with the version it replaces).
+func (db *DB) ActivatePolicyVersion(ctx context.Context, version int, by string) (err error) {
+	defer errs.Wrap(&err, "store.ActivatePolicyVersion(%d)", version)
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_versions WHERE version = $1`, version).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.E(errs.NotFound, "no policy version %d", version)
+		}
+		before := ""
+		var old int
+		switch err := tx.QueryRowContext(ctx, `SELECT version FROM policy_active WHERE id = 1`).Scan(&old); {
+		case err == nil:
+			if old == version {
+				return nil
+			}
+			before = fmt.Sprintf("version %d", old)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO policy_active (id, version, activated_by, activated_at) VALUES (1, $1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET version = excluded.version, activated_by = excluded.activated_by,
+				activated_at = excluded.activated_at`, version, by, db.stamp()); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, by, "policy.activate", "policy/active", before, fmt.Sprintf("version %d", version))
+	})
+}
+
+// ActivePolicyVersion returns the version in force; not found when none is.
+func (db *DB) ActivePolicyVersion(ctx context.Context) (version int, err error) {
+	defer errs.Wrap(&err, "store.ActivePolicyVersion")
+	err = db.r.QueryRowContext(ctx, `SELECT version FROM policy_active WHERE id = 1`).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errs.E(errs.NotFound, "no policy library is active: run kechuang policy upload")
+	}
+	return version, err
+}
+
+// PolicyVersionInfo describes a stored library version.
+type PolicyVersionInfo struct {
+	Version   int
+	Checksum  string
+	CreatedBy string
+	CreatedAt string
+	Note      string
+	Active    bool
+}
+
+// PolicyVersions lists the stored library versions, newest first.
+func (db *DB) PolicyVersions(ctx context.Context) (out []PolicyVersionInfo, err error) {
+	defer errs.Wrap(&err, "store.PolicyVersions")
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT v.version, v.checksum, v.created_by, v.created_at, v.note, COALESCE(a.id, 0)
+		FROM policy_versions v LEFT JOIN policy_active a ON a.version = v.version
+		ORDER BY v.version DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p PolicyVersionInfo
+		var active int
+		if err := rows.Scan(&p.Version, &p.Checksum, &p.CreatedBy, &p.CreatedAt, &p.Note, &active); err != nil {
+			return nil, err
+		}
+		p.Active = active != 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -225,6 +225,29 @@ func TestPolicyVersionsAndEvaluations(t *testing.T) {
 		if files, _, err := db.PolicyVersion(ctx, 1); err != nil || string(files["a.yaml"]) != "document: …" {
 			t.Fatalf("version 1 changed: %v %q", err, files["a.yaml"])
 		}
+		// The version in force: none until activated; then the one activated, even an older one.
+		if _, err := db.ActivePolicyVersion(ctx); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("active before any activation: %v, want not found", err)
+		}
+		if err := db.ActivatePolicyVersion(ctx, 9, "admin"); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("activating version 9: %v, want not found", err)
+		}
+		for _, v := range []int{2, 1, 1} {
+			if err := db.ActivatePolicyVersion(ctx, v, "admin"); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.ActivePolicyVersion(ctx); err != nil || got != v {
+				t.Fatalf("active: %d, %v, want %d", got, err, v)
+			}
+		}
+		infos, err := db.PolicyVersions(ctx)
+		if err != nil || len(infos) != 2 || infos[0].Version != 2 || infos[0].Active || !infos[1].Active || infos[1].Note != "初始" {
+			t.Fatalf("versions: %v %+v", err, infos)
+		}
+		log, err := db.Audit(ctx, "policy/active")
+		if err != nil || len(log) != 2 || log[1].Before != "version 2" || log[1].After != "version 1" {
+			t.Fatalf("activations in the audit log: %v %+v", err, log)
+		}
 		fv, err := db.PutFacts(ctx, doc("e1", "甲", "1元"), Entry{Source: "api", By: "u"})
 		if err != nil {
 			t.Fatal(err)

@@ -96,14 +96,18 @@ type matchClauseData struct {
 	Clause     *rules.Clause
 	Entitled   []match.Entry
 	NeedsFacts []match.Entry
-	Shown      int
+	Shown      int // rows on this page
 	Total      int
+	Page       int // 1-based
+	Pages      int
+	First      int // index of the page's first row
 	Sum        money.Interval
 	CanAct     bool
 	ActErr     string
 }
 
-const listLimit = 500
+// listPage is how many rows a list page shows.
+const listPage = 100
 
 func (s *Server) matchClauseOf(q *req) (*rules.Clause, *match.Result, error) {
 	c, ok := s.Engine.ClauseByID(q.r.PathValue("clause"))
@@ -135,11 +139,15 @@ func (s *Server) matchClause(q *req) error {
 	} else {
 		d.CanAct = true
 	}
+	// A page of the list at a time; the export holds it all.
 	d.Total = len(d.Entitled)
-	d.Shown = min(d.Total, listLimit)
-	d.Entitled = d.Entitled[:d.Shown]
-	if len(d.NeedsFacts) > listLimit {
-		d.NeedsFacts = d.NeedsFacts[:listLimit]
+	d.Pages = max(1, (d.Total+listPage-1)/listPage)
+	d.Page = min(max(1, atoi(q.r.URL.Query().Get("page"), 1)), d.Pages)
+	d.First = (d.Page - 1) * listPage
+	d.Entitled = d.Entitled[d.First:min(d.First+listPage, d.Total)]
+	d.Shown = len(d.Entitled)
+	if len(d.NeedsFacts) > listPage {
+		d.NeedsFacts = d.NeedsFacts[:listPage]
 	}
 	return s.render(q, http.StatusOK, "match_clause", c.Title, "match", d)
 }
