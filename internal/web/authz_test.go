@@ -96,6 +96,26 @@ var pageProbes = map[string][]probe{
 		{user: "staff-fx", path: "/console/subjects/export?format=csv&region=6206", want: 403},
 		{user: "staff-ww", path: "/console/subjects/export?format=pdf", want: 422},
 	},
+	"GET /console/import": {
+		{user: "", path: "/console/import", want: 303},
+		{user: "ent-a", path: "/console/import", want: 403},
+		{user: "expert", path: "/console/import", want: 403},
+		{user: "staff-fx", path: "/console/import", want: 200},
+		{user: "finance-ww", path: "/console/import", want: 200},
+	},
+	"POST /console/import": { // the probes send no file: allowed accounts get 422 naming the field
+		{user: "", method: "POST", path: "/console/import", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/import", want: 403},
+		{user: "expert", method: "POST", path: "/console/import", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/import", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/import", want: 422},
+	},
+	"GET /console/import/template": {
+		{user: "", path: "/console/import/template?format=xlsx", want: 303},
+		{user: "ent-a", path: "/console/import/template?format=xlsx", want: 403},
+		{user: "staff-fx", path: "/console/import/template?format=xlsx", want: 200},
+		{user: "staff-fx", path: "/console/import/template?format=doc", want: 422},
+	},
 	"GET /console/match": {
 		{user: "", path: "/console/match", want: 303},
 		{user: "ent-a", path: "/console/match", want: 403},

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"kechuang/internal/errs"
+	"kechuang/internal/facts"
 	"kechuang/internal/hanzi"
 	"kechuang/internal/match"
 	"kechuang/internal/money"
@@ -335,5 +339,91 @@ func TestSessionAndErrors(t *testing.T) {
 	}
 	if p := f.anon(t).get("/nope"); p.status != 404 || !strings.Contains(p.body, "未找到") {
 		t.Errorf("Chinese 404: %d", p.status)
+	}
+}
+
+// TestImportPage: a sheet with a bad cell and rows outside the account's
+// jurisdiction imports nothing and reports each by row and column; asked
+// to, it imports the valid subjects only.
+func TestImportPage(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	b, err := os.ReadFile("../../examples/wuwei-enterprise.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := facts.DecodeBytes(b, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := registry.Encode([]*facts.Facts{ex})
+	col := map[string]int{}
+	for i, c := range registry.Columns {
+		col[c.Key()] = i
+	}
+	line := func(edit map[string]string) []string {
+		r := slices.Clone(rows[1])
+		for k, v := range edit {
+			r[col[k]] = v
+		}
+		return r
+	}
+	table := [][]string{rows[0],
+		line(map[string]string{"id": "ww-new-1", "name": "武威新企业"}),                // row 2: valid
+		line(map[string]string{"id": "ww-new-2", "uscc": "91620602710264182X"}),   // row 3: bad check character
+		line(map[string]string{"id": "fx-new-1", "region": "130407", "uscc": ""}), // row 4: 肥乡, outside 武威
+		line(map[string]string{"id": fxA, "uscc": ""}),                            // row 5: a stored 肥乡 subject moved into 武威
+	}
+	var csv bytes.Buffer
+	if err := sheet.Write(&csv, "csv", sheet.Table{Name: "主体", Rows: table}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.login(t, "staff-ww")
+	upload := func(validOnly bool) response {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		w.WriteField("csrf", c.csrf)
+		if validOnly {
+			w.WriteField("valid_only", "1")
+		}
+		fw, _ := w.CreateFormFile("file", "主体.csv")
+		fw.Write(csv.Bytes())
+		w.Close()
+		req, _ := http.NewRequest("POST", c.base+"/console/import", &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		return c.do(req)
+	}
+	res := upload(false)
+	if res.status != 422 {
+		t.Fatalf("a sheet with bad rows: status %d", res.status)
+	}
+	for _, want := range []string{"发现 3 处错误，未导入任何数据", `<td class="num">3</td><td>统一社会信用代码</td>`, `<td class="num">4</td><td>所在地区代码</td>`, `<td class="num">5</td><td>所在地区代码</td>`, "不在本账号辖区（620600）内"} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("the report does not show %q", want)
+		}
+	}
+	if _, _, err := f.db.Facts(ctx, "ww-new-1"); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("a sheet with bad rows imported something: %v", err)
+	}
+	res = upload(true)
+	if res.status != 200 || !strings.Contains(res.body, "已导入其余 1 个无误的主体") {
+		t.Fatalf("valid only: %d", res.status)
+	}
+	if g, _, err := f.db.Facts(ctx, "ww-new-1"); err != nil || g.Subject.Name != "武威新企业" {
+		t.Fatalf("the valid subject was not imported: %v", err)
+	}
+	for _, id := range []string{"ww-new-2", "fx-new-1"} {
+		if _, _, err := f.db.Facts(ctx, id); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("%s was imported: %v", id, err)
+		}
+	}
+	if g, _, _ := f.db.Facts(ctx, fxA); g.Subject.Region != "130407" {
+		t.Errorf("武威 staff moved a 肥乡 subject to %s", g.Subject.Region)
+	}
+	// The template downloads and reads back as a sheet with the template's header.
+	tpl := c.get("/console/import/template?format=xlsx")
+	got, err := sheet.Read("t.xlsx", strings.NewReader(tpl.body))
+	if err != nil || !slices.Equal(got[0], rows[0]) {
+		t.Errorf("template: %v %v", err, got)
 	}
 }

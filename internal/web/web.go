@@ -94,6 +94,9 @@ var Pages = []Page{
 	{"GET", "/console", Console, (*Server).dashboard},
 	{"GET", "/console/subjects", Console, (*Server).subjects},
 	{"GET", "/console/subjects/export", Console, (*Server).exportSubjects},
+	{"GET", "/console/import", Console, (*Server).importForm},
+	{"POST", "/console/import", Console, (*Server).importUpload},
+	{"GET", "/console/import/template", Console, (*Server).importTemplate},
 	{"GET", "/console/match", Console, (*Server).matchSummary},
 	{"POST", "/console/match/run", Console, (*Server).matchRun},
 	{"GET", "/console/match/{clause}", Console, (*Server).matchClause},
@@ -183,7 +186,11 @@ func (s *Server) adapt(p Page) http.Handler {
 				s.renderError(q, errs.E(errs.Internal, "internal error"))
 			}
 		}()
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		limit := int64(1 << 20)
+		if p.Method == http.MethodPost && p.Path == "/console/import" {
+			limit = importLimit
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		q.lang = s.langOf(r)
 		if err := s.identify(q); err != nil {
 			s.renderError(q, err)
