@@ -21,6 +21,7 @@ import (
 	"kechuang/internal/facts"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
+	"kechuang/internal/region"
 	"kechuang/internal/rules"
 )
 
@@ -150,12 +151,7 @@ func fenOf(v any) (int64, bool) {
 }
 
 var (
-	places = map[string][]string{
-		"6206": {"武威", "凉州", "民勤", "古浪", "天祝"},
-		"1304": {"肥乡", "邯郸"},
-		"3709": {"泰安", "泰山", "岱岳", "新泰", "肥城", "宁阳", "东平"},
-		"3713": {"临沂", "兰山", "罗庄", "河东", "沂南", "郯城", "沂水"},
-	}
+	cities = map[string]string{"6206": "武威", "1304": "邯郸", "3709": "泰安", "3713": "临沂"}
 	trades = []struct{ word, industry string }{
 		{"精密机械", "C34"}, {"新材料", "C26"}, {"生物科技", "C27"}, {"电子科技", "C39"}, {"智能装备", "C35"},
 		{"软件", "I65"}, {"农业科技", "A01"}, {"检测技术", "M74"}, {"新能源", "D44"}, {"食品", "C14"},
@@ -170,11 +166,15 @@ var (
 func dress(s map[string]any, rng *rand.Rand) {
 	region, _ := s["region"].(string)
 	kind, _ := s["kind"].(string)
+	// A county's subjects mostly carry its name (凉州区 → 凉州…), the rest the city's.
 	place := "武威"
-	for prefix, ps := range places {
+	for prefix, city := range cities {
 		if strings.HasPrefix(region, prefix) {
-			place = ps[rng.IntN(len(ps))]
+			place = city
 		}
+	}
+	if county := shortName(region); county != "" && rng.IntN(4) != 0 {
+		place = county
 	}
 	t := trades[rng.IntN(len(trades))]
 	if _, ok := s["name"]; !ok {
@@ -206,6 +206,21 @@ func dress(s map[string]any, rng *rand.Rand) {
 	if _, ok := s["established"]; !ok {
 		s["established"] = fmt.Sprintf("%04d-%02d-%02d", 2005+rng.IntN(17), 1+rng.IntN(12), 1+rng.IntN(28))
 	}
+}
+
+// shortName is a county's name as firms use it: 凉州区 → 凉州, 天祝藏族自治县 → 天祝;
+// "" for a city or province code.
+func shortName(code string) string {
+	if len(code) != 6 || strings.HasSuffix(code, "00") {
+		return ""
+	}
+	n := region.Name(code)
+	for _, suffix := range []string{"藏族自治县", "自治县", "区", "县", "市"} {
+		if strings.HasSuffix(n, suffix) && len([]rune(n)) > len([]rune(suffix))+1 {
+			return strings.TrimSuffix(n, suffix)
+		}
+	}
+	return n
 }
 
 // uscc makes a 统一社会信用代码 for an enterprise (登记管理部门 9, 类别 1) in

@@ -73,7 +73,8 @@ type seg struct {
 }
 
 type citeSpan struct {
-	id string
+	id   string
+	main bool // the rule's own quote (not one of its further quotes): the anchor #q-ID
 	hanzi.Span
 }
 
@@ -85,8 +86,8 @@ func spansOf(f *policy.File) []citeSpan {
 		if c.Doc != "" {
 			return // quotes another document (also_sources)
 		}
-		for _, sp := range text.Locate(append([]string{c.Quote}, c.Also...)...) {
-			out = append(out, citeSpan{id, sp})
+		for i, sp := range text.Locate(append([]string{c.Quote}, c.Also...)...) {
+			out = append(out, citeSpan{id, i == 0, sp})
 		}
 	}
 	for _, c := range f.Clauses {
@@ -136,7 +137,7 @@ func paragraphs(src string, spans []citeSpan, selected string, from, to int) []p
 					}
 					sg.Sel = sg.Sel || sp.id == selected
 				}
-				if sp.From == a && !slices.Contains(sg.Anchors, sp.id) {
+				if sp.main && sp.From == a && !slices.Contains(sg.Anchors, sp.id) {
 					sg.Anchors = append(sg.Anchors, sp.id)
 				}
 			}
@@ -225,8 +226,8 @@ func (s *Server) clause(q *req) error {
 	}
 	var spans []citeSpan
 	if d.Elsewhere {
-		for _, sp := range hanzi.Locate(src, append([]string{c.Citation.Quote}, c.Citation.Also...)...) {
-			spans = append(spans, citeSpan{c.ID, sp})
+		for i, sp := range hanzi.Locate(src, append([]string{c.Citation.Quote}, c.Citation.Also...)...) {
+			spans = append(spans, citeSpan{c.ID, i == 0, sp})
 		}
 	} else {
 		for _, sp := range s.spans[f.Document.ID] {
