@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -195,5 +196,36 @@ func TestBrowserStaff(t *testing.T) {
 	}
 	if !strings.Contains(english, "Policy library") {
 		t.Errorf("English navigation: %q", english)
+	}
+}
+
+// TestBrowserWithoutJavaScript: with scripts disabled, signing in, the
+// 政策体检 and the subject search (a plain GET form) still work.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	ctx := browser(t)
+	f := newFixture(t, 100)
+	base := f.srv.URL
+	var body, rows string
+	err := chromedp.Run(ctx,
+		emulation.SetScriptExecutionDisabled(true),
+		signIn(base, "staff-ww"),
+		chromedp.Navigate(base+"/subjects/"+wwA),
+		chromedp.WaitVisible(`article.result`),
+		chromedp.Text(`main`, &body),
+		chromedp.Navigate(base+"/console/subjects"),
+		chromedp.SendKeys(`input[name=q]`, "绿源"),
+		chromedp.Submit(`input[name=q]`),
+		chromedp.WaitVisible(`//a[contains(., "绿源")]`),
+		chromedp.Text(`#results tbody`, &rows),
+		shot(t, "no-javascript-search"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, "可享受的政策") {
+		t.Error("the checkup does not read without JavaScript")
+	}
+	if !strings.Contains(rows, "绿源") {
+		t.Errorf("search without JavaScript: %q", rows)
 	}
 }
