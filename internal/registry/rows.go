@@ -19,8 +19,8 @@ import (
 	"kechuang/internal/region"
 )
 
-// column is one column of the import template.
-type column struct {
+// Column is one column of the import template.
+type Column struct {
 	key   string // facts field (JSON name)
 	title string // the header, as in the template
 	kind  string // text, id, uscc, subject_kind, region, industry, date, year, source, wan, wan_signed, count
@@ -31,7 +31,7 @@ type column struct {
 // Columns is the import template, in order. A row is one subject's profile
 // and, when 年度 is given, that year's figures; a subject with several
 // years takes several rows.
-var Columns = []column{
+var Columns = []Column{
 	{"id", "主体编号", "id", false, "可空：空时用统一社会信用代码"},
 	{"uscc", "统一社会信用代码", "uscc", false, "18位，企业必填"},
 	{"name", "名称", "text", true, "必填"},
@@ -227,7 +227,7 @@ func header(row []string) (map[string]int, []RowError) {
 		if h == "" {
 			continue
 		}
-		i := slices.IndexFunc(Columns, func(c column) bool { return c.title == h || c.key == h })
+		i := slices.IndexFunc(Columns, func(c Column) bool { return c.title == h || c.key == h })
 		if i < 0 {
 			rep = append(rep, RowError{Row: 1, Column: h, Msg: "不是模板中的列：请使用下载的导入模板（kechuang import --template）"})
 			continue
@@ -252,7 +252,7 @@ var wanRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]{1,6})?$`)
 // year, an annual record.
 func decodeRow(row int, cells map[string]string) (prof, ann map[string]any, out []RowError) {
 	prof = map[string]any{}
-	fail := func(c column, v, format string, args ...any) {
+	fail := func(c Column, v, format string, args ...any) {
 		out = append(out, RowError{Row: row, Column: c.title, Value: v, Msg: fmt.Sprintf(format, args...)})
 	}
 	var figures map[string]any
@@ -483,4 +483,21 @@ func wanText(fen int64) string {
 }
 
 // Key is the column's facts field (JSON name).
-func (c column) Key() string { return c.key }
+func (c Column) Key() string { return c.key }
+
+// Title is the column's header in the template.
+func (c Column) Title() string { return c.title }
+
+// Figure reports whether the column is a yearly figure: an amount in 万元
+// (signed for net_profit) or a count.
+func (c Column) Figure() (amount, signed bool, ok bool) {
+	switch c.kind {
+	case "wan":
+		return true, false, true
+	case "wan_signed":
+		return true, true, true
+	case "count":
+		return false, false, true
+	}
+	return false, false, false
+}

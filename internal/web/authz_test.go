@@ -71,6 +71,23 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww", path: "/subjects/" + wwA + "/facts", want: 200},
 		{user: "expert", path: "/subjects/" + wwA + "/facts", want: 403},
 	},
+	"GET /subjects/{id}/facts/edit": {
+		{user: "", path: "/subjects/" + wwA + "/facts/edit", want: 303},
+		{user: "ent-a", path: "/subjects/" + wwA + "/facts/edit", want: 200},
+		{user: "ent-a", path: "/subjects/" + wwB + "/facts/edit", want: 403},
+		{user: "staff-fx", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "staff-lz", path: "/subjects/" + wwA + "/facts/edit", want: 200},
+		{user: "finance-ww", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "expert", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+	},
+	"POST /subjects/{id}/facts/edit": { // no figures: nothing changes, back to the facts page
+		{user: "", method: "POST", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "ent-b", method: "POST", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "staff-fx", method: "POST", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "finance-ww", method: "POST", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "expert", method: "POST", path: "/subjects/" + wwA + "/facts/edit", want: 403},
+		{user: "ent-a", method: "POST", path: "/subjects/" + wwA + "/facts/edit?year=2031", want: 422},
+	},
 	"GET /console": {
 		{user: "", path: "/console", want: 303},
 		{user: "ent-a", path: "/console", want: 403},

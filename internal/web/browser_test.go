@@ -124,6 +124,9 @@ func TestBrowserEnterprise(t *testing.T) {
 		chromedp.WaitVisible(`mark.sel`),
 		chromedp.Text(`mark.sel`, &marked),
 		shot(t, "enterprise-citation"),
+		chromedp.Navigate(base+"/subjects/"+wwA+"/facts/edit"),
+		chromedp.WaitVisible(`input[name=rd_expense]`),
+		shot(t, "enterprise-enter-figures"),
 	)
 	if err != nil {
 		t.Fatal(err)

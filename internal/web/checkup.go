@@ -73,6 +73,8 @@ type checkupData struct {
 	NotEntitled []rules.ClauseResult
 	Failed      []rules.ClauseResult
 	Staff       bool
+	CanWrite    bool
+	Saved       bool
 }
 
 // checkup is 政策体检: every clause in force for the subject, with amount,
@@ -90,7 +92,9 @@ func (s *Server) checkup(q *req) error {
 	}
 	ev := s.Engine.NewEvaluator()
 	rep := ev.EvaluateAssessed(f, at, int64(at.Year()))
-	d := checkupData{Facts: f, Version: v, At: at.String(), Report: rep, Ladder: ev.Ladder(f, at), Staff: q.user.Role != auth.Enterprise}
+	d := checkupData{Facts: f, Version: v, At: at.String(), Report: rep, Ladder: ev.Ladder(f, at), Staff: q.user.Role != auth.Enterprise,
+		CanWrite: auth.CanSubject(*q.user, auth.Write, auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}) == nil,
+		Saved:    q.r.URL.Query().Get("saved") != ""}
 	for _, c := range rep.Clauses {
 		switch c.Outcome {
 		case rules.Entitled:
@@ -119,13 +123,14 @@ func (s *Server) checkup(q *req) error {
 }
 
 type factsData struct {
-	Facts   *facts.Facts
-	Version int
-	Years   []yearRow
-	Columns []string // annual figure labels, in template order
-	Lists   []listView
-	History []store.FactVersion
-	Staff   bool
+	Facts    *facts.Facts
+	Version  int
+	Years    []yearRow
+	Columns  []string // annual figure labels, in template order
+	Lists    []listView
+	History  []store.FactVersion
+	Staff    bool
+	CanWrite bool
 }
 
 type yearRow struct {
@@ -151,7 +156,8 @@ func (s *Server) subjectFacts(q *req) error {
 	if err != nil {
 		return err
 	}
-	d := factsData{Facts: f, Version: v, Staff: q.user.Role != auth.Enterprise}
+	d := factsData{Facts: f, Version: v, Staff: q.user.Role != auth.Enterprise,
+		CanWrite: auth.CanSubject(*q.user, auth.Write, auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}) == nil}
 	// Yearly figures: the import template's columns, so the page and the sheet agree.
 	rows := registry.Encode([]*facts.Facts{f})
 	first := 0

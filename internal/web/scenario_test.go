@@ -427,3 +427,62 @@ func TestImportPage(t *testing.T) {
 		t.Errorf("template: %v %v", err, got)
 	}
 }
+
+// TestEnterFigures: an enterprise enters a year's figures; a wrong field
+// saves nothing; a valid save is a new version marked self-declared, an
+// emptied field becomes unknown, and the old values stay in the history.
+func TestEnterFigures(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	c := f.login(t, "ent-a")
+	form := c.get("/subjects/" + wwA + "/facts/edit?year=2023")
+	if form.status != 200 || !strings.Contains(form.body, `name="rd_expense" value="1136"`) {
+		t.Fatalf("the form does not show the stored 2023 研发费用 (1136万元): %d", form.status)
+	}
+	before, _ := f.db.History(ctx, wwA)
+	bad := c.postCSRF("/subjects/"+wwA+"/facts/edit", url.Values{"year": {"2023"}, "rd_expense": {"1136"}, "revenue": {"五亿"}, "employees": {"-3"}})
+	if bad.status != 422 || !strings.Contains(bad.body, "有 2 项填写有误，未保存任何数据") || !strings.Contains(bad.body, "五亿") {
+		t.Fatalf("wrong fields: status %d", bad.status)
+	}
+	if h, _ := f.db.History(ctx, wwA); len(h) != len(before) {
+		t.Fatal("a form with wrong fields saved a version")
+	}
+	// Keep every figure but change 研发费用 and clear 销售收入.
+	vals := url.Values{"year": {"2023"}}
+	for _, m := range regexp.MustCompile(`name="([a-z_]+)" value="([^"]*)"`).FindAllStringSubmatch(form.body, -1) {
+		vals.Set(m[1], m[2])
+	}
+	vals.Set("rd_expense", "1,250.5")
+	vals.Set("sales", "")
+	vals.Set("csrf", c.csrf)
+	res := c.post("/subjects/"+wwA+"/facts/edit", vals)
+	if res.status != 303 || !strings.HasPrefix(res.location, "/subjects/"+wwA+"?saved=") {
+		t.Fatalf("save: %d %s %s", res.status, res.location, res.body)
+	}
+	g, v, err := f.db.Facts(ctx, wwA)
+	if err != nil || v != len(before)+1 {
+		t.Fatalf("after saving: version %d, %v", v, err)
+	}
+	var a *facts.Annual
+	for i := range g.Annual {
+		if g.Annual[i].Year == 2023 {
+			a = &g.Annual[i]
+		}
+	}
+	if a == nil || a.RDExpense != 12_505_000_00 || a.SourceOf("rd_expense") != "self" {
+		t.Fatalf("2023 研发费用: %+v", a)
+	}
+	if a.Known.Has(facts.KnownBit("Annual", "sales")) {
+		t.Error("the cleared 销售收入 is still known")
+	}
+	if a.SourceOf("revenue") == "self" {
+		t.Error("an unchanged figure was marked self-declared")
+	}
+	h, _ := f.db.History(ctx, wwA)
+	if last := h[len(h)-1]; last.Source != "self" || last.By != "ent-a" || !bytes.Contains(h[len(h)-2].Facts, []byte(`"rd_expense": "1136万元"`)) {
+		t.Errorf("history: source %s by %s; the old value kept: %v", last.Source, last.By, bytes.Contains(h[len(h)-2].Facts, []byte("1136万元")))
+	}
+	if page := c.get(res.location); !strings.Contains(page.body, fmt.Sprintf("已保存为第 %d 版", v)) {
+		t.Error("the check-up does not confirm the save")
+	}
+}

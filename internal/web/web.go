@@ -91,6 +91,8 @@ var Pages = []Page{
 	{"GET", "/me", SignedIn, (*Server).me},
 	{"GET", "/subjects/{id}", SignedIn, (*Server).checkup},
 	{"GET", "/subjects/{id}/facts", SignedIn, (*Server).subjectFacts},
+	{"GET", "/subjects/{id}/facts/edit", SignedIn, (*Server).editForm},
+	{"POST", "/subjects/{id}/facts/edit", SignedIn, (*Server).editSave},
 	{"GET", "/console", Console, (*Server).dashboard},
 	{"GET", "/console/subjects", Console, (*Server).subjects},
 	{"GET", "/console/subjects/export", Console, (*Server).exportSubjects},
