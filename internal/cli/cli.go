@@ -49,6 +49,7 @@ func init() {
 		"import":   {"import subjects from an Excel or CSV sheet, with a per-row error report", importHelp, runImport},
 		"export":   {"export subjects from the store to Excel or CSV (the import template's layout)", exportHelp, runExport},
 		"serve":    {"serve the web UI and the JSON API over a database", serveHelp, runServe},
+		"simulate": {"reform simulation: a proposed policy change against the library in force, over the stored population", simulateHelp, runSimulate},
 		"policy":   {"upload a checked policy library as a new version in force, or list versions", policyHelp, runPolicy},
 		"user":     {"add an account (enterprise, staff, finance, expert, admin)", userHelp, runUser},
 		"backup":   {"back up the store (SQLite file copy or pg_dump)", backupHelp, runBackup},

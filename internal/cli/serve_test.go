@@ -154,3 +154,65 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// TestSimulateGolden runs each example reform (amount, threshold, cap, new
+// clause) over a 2,000-subject demo population and compares the report with
+// its golden file (update with -update).
+func TestSimulateGolden(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "2000", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob("../../examples/reforms/*.yaml")
+	if len(paths) < 4 {
+		t.Fatalf("%d example reforms: one of each kind (amount, threshold, cap, new clause) is required", len(paths))
+	}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			out, errOut, err := run(t, "", "simulate", "--db", db, "--reform", p, "--region", "6206", "--top", "5")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			if !strings.Contains(out, "受影响主体") || strings.Contains(out, "受影响主体 0 个") {
+				t.Errorf("the reform changes nothing for anyone:\n%s", out)
+			}
+			golden := filepath.Join("testdata", "golden", "reform-"+name+".txt")
+			if *update {
+				os.WriteFile(golden, []byte(out), 0o644)
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(want) {
+				t.Errorf("simulate %s differs from %s:\n%s", name, golden, out)
+			}
+		})
+	}
+}
+
+// TestSimulateErrors: a reform naming what is not there, or with a
+// condition that does not type-check, is refused with its position.
+func TestSimulateErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "50", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, reform, want string }{
+		{"unknown clause", "title: x\nchanges:\n  - clause: nope\n    amount: {fixed: 1万元}\n", "bad.yaml:3:"},
+		{"no change", "title: x\nchanges:\n  - clause: ww-hte-new\n", "changes nothing"},
+		{"type error", "title: x\nchanges:\n  - clause: ww-hte-new\n    when: subject.name > 3\n", "bad.yaml:4:"},
+		{"remove unknown", "title: x\nchanges:\n  - remove: nope\n", "no clause \"nope\""},
+		{"add existing", "title: x\nchanges:\n  - add:\n      document: wuwei-2022\n      id: ww-hte-new\n      title: t\n      beneficiary: [enterprise]\n      level: city\n      amount: {fixed: 1万元}\n      payer: 武威市级财政\n", "already in the library"},
+	} {
+		p := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(p, []byte(tt.reform), 0o644)
+		_, errOut, err := run(t, "", "simulate", "--db", db, "--reform", p)
+		if err == nil || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%s: %v, stderr %q, want it to contain %q", tt.name, err, errOut, tt.want)
+		}
+	}
+}

@@ -63,37 +63,10 @@ func (r *Result) Memo(key string, fn func() any) any {
 // else today: now), as a single report of it would be; with fy zero, for the
 // year of that date.
 func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time) (*Result, error) {
-	r := &Result{At: at, FiscalYear: fy, PolicyVersion: policyVersion, Started: now(),
-		entitled: make([][]Entry, len(eng.Clauses)), needsFacts: make([][]Entry, len(eng.Clauses))}
+	r := newResult(eng, at, fy, policyVersion, now())
 	ev := eng.NewEvaluator()
 	err := db.EachFacts(ctx, store.Filter{}, func(f *facts.Facts) error {
-		r.Subjects++
-		r.regions = append(r.regions, f.Subject.Region)
-		d, y := at, fy
-		if d == 0 {
-			d = policy.DateOf(r.Started)
-			if a, err := policy.ParseDate(f.AsOf); err == nil {
-				d = a
-			}
-		}
-		if y == 0 {
-			y = int64(d.Year())
-		}
-		ds := ev.Decide(f, d, y)
-		for i := range ds {
-			dc := &ds[i]
-			var to *[][]Entry
-			switch dc.Outcome {
-			case rules.Entitled:
-				to = &r.entitled
-			case rules.NeedsFacts:
-				to = &r.needsFacts
-			default:
-				continue
-			}
-			(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
-				Region: f.Subject.Region, FY: y, Amount: dc.Amount, Unspecified: dc.Unspecified})
-		}
+		r.add(ev, f)
 		return ctx.Err()
 	})
 	if err != nil {
@@ -101,6 +74,50 @@ func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, f
 	}
 	r.Took = now().Sub(r.Started)
 	return r, nil
+}
+
+func newResult(eng *rules.Engine, at policy.Date, fy int64, policyVersion int, started time.Time) *Result {
+	return &Result{At: at, FiscalYear: fy, PolicyVersion: policyVersion, Started: started,
+		entitled: make([][]Entry, len(eng.Clauses)), needsFacts: make([][]Entry, len(eng.Clauses))}
+}
+
+// dateOf is the date and fiscal year subject f is evaluated at.
+func (r *Result) dateOf(f *facts.Facts) (policy.Date, int64) {
+	d, y := r.At, r.FiscalYear
+	if d == 0 {
+		d = policy.DateOf(r.Started)
+		if a, err := policy.ParseDate(f.AsOf); err == nil {
+			d = a
+		}
+	}
+	if y == 0 {
+		y = int64(d.Year())
+	}
+	return d, y
+}
+
+// add evaluates one subject and records its entitlements; it returns the
+// decisions (valid until ev's next use).
+func (r *Result) add(ev *rules.Evaluator, f *facts.Facts) []rules.Decision {
+	r.Subjects++
+	r.regions = append(r.regions, f.Subject.Region)
+	d, y := r.dateOf(f)
+	ds := ev.Decide(f, d, y)
+	for i := range ds {
+		dc := &ds[i]
+		var to *[][]Entry
+		switch dc.Outcome {
+		case rules.Entitled:
+			to = &r.entitled
+		case rules.NeedsFacts:
+			to = &r.needsFacts
+		default:
+			continue
+		}
+		(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
+			Region: f.Subject.Region, FY: y, Amount: dc.Amount, Unspecified: dc.Unspecified})
+	}
+	return ds
 }
 
 // InScope reports whether region lies under the GB/T 2260 prefix ("" is everywhere).

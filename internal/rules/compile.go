@@ -114,33 +114,55 @@ func Compile(files []*policy.File) (*Engine, error) {
 	}
 	for _, f := range files {
 		for _, pc := range f.Clauses {
-			c := &Clause{Clause: pc, Index: len(e.Clauses)}
-			from, to := pc.Validity()
-			c.validFrom, c.validTo = from.String(), to.String()
-			c.fromDate, c.toDate = from, to
-			c.region = policy.RegionPrefix(f.Document.Jurisdiction)
-			if pc.ForEach != "" {
-				c.list = lists[pc.ForEach]
-			}
-			if pc.When.Src != "" {
-				v, refs, prg, err := compileExpr(pc.When, pc.ForEach, tBool)
-				if err != nil {
-					l = append(l, err)
-				} else {
-					c.when, c.refs, c.ref, c.hasWhen, c.src = v, refs, prg, true, pc.When.Src
-					c.conjuncts = splitConjuncts(pc.When, pc.ForEach)
-				}
-			}
-			a, err := compileAmount(pc.Amount, pc.ForEach, c.list)
-			if err != nil {
-				l = append(l, err...)
-			}
-			c.amount = a
+			c, err := compileClause(pc, &f.Document)
+			l = append(l, err...)
 			e.Clauses = append(e.Clauses, c)
-			e.byID[pc.ID] = c
 		}
 	}
 	l = append(l, compileStandards(e, files)...)
+	e.link()
+	if len(l) > 0 {
+		return nil, l
+	}
+	return e, nil
+}
+
+// compileClause type-checks and lowers one clause of document doc.
+func compileClause(pc *policy.Clause, doc *policy.Document) (*Clause, errs.List) {
+	var l errs.List
+	c := &Clause{Clause: pc}
+	from, to := pc.Validity()
+	c.validFrom, c.validTo = from.String(), to.String()
+	c.fromDate, c.toDate = from, to
+	c.region = policy.RegionPrefix(doc.Jurisdiction)
+	if pc.ForEach != "" {
+		c.list = lists[pc.ForEach]
+	}
+	if pc.When.Src != "" {
+		v, refs, prg, err := compileExpr(pc.When, pc.ForEach, tBool)
+		if err != nil {
+			l = append(l, err)
+		} else {
+			c.when, c.refs, c.ref, c.hasWhen, c.src = v, refs, prg, true, pc.When.Src
+			c.conjuncts = splitConjuncts(pc.When, pc.ForEach)
+		}
+	}
+	a, err := compileAmount(pc.Amount, pc.ForEach, c.list)
+	if err != nil {
+		l = append(l, err...)
+	}
+	c.amount = a
+	return c, l
+}
+
+// link numbers the clauses and ties each to the gates that cover it and to
+// the clauses it may stack with.
+func (e *Engine) link() {
+	e.byID = map[string]*Clause{}
+	for i, c := range e.Clauses {
+		c.Index, c.gates, c.stacks = i, nil, nil
+		e.byID[c.ID] = c
+	}
 	for _, c := range e.Clauses {
 		for _, g := range e.Gates {
 			if g.clauses[c.ID] || slices.Contains(g.Levels, c.Level) {
@@ -154,10 +176,52 @@ func Compile(files []*policy.File) (*Engine, error) {
 			}
 		}
 	}
+}
+
+// Reform returns the engine with some clauses replaced, removed or added —
+// a policy change to simulate (改革测算). Only the new and changed clauses are
+// compiled; every other clause shares its compiled condition and amount
+// with e, which is left unchanged. Added clauses name their document in
+// Doc. Standards and gates are shared.
+func (e *Engine) Reform(replace map[string]*policy.Clause, remove []string, add []*policy.Clause) (*Engine, error) {
+	r := &Engine{Files: e.Files, Gates: e.Gates, Standards: e.Standards}
+	var l errs.List
+	for id := range replace {
+		if _, ok := e.byID[id]; !ok {
+			l = append(l, errs.E(errs.Invalid, "the reform changes clause %q, which is not in the library", id))
+		}
+	}
+	for _, id := range remove {
+		if _, ok := e.byID[id]; !ok {
+			l = append(l, errs.E(errs.Invalid, "the reform removes clause %q, which is not in the library", id))
+		}
+	}
+	for _, c := range e.Clauses {
+		switch pc := replace[c.ID]; {
+		case slices.Contains(remove, c.ID):
+		case pc != nil:
+			nc, err := compileClause(pc, pc.Doc)
+			l = append(l, err...)
+			r.Clauses = append(r.Clauses, nc)
+		default:
+			cp := *c // shares the compiled condition and amount
+			r.Clauses = append(r.Clauses, &cp)
+		}
+	}
+	for _, pc := range add {
+		if _, ok := e.byID[pc.ID]; ok && !slices.Contains(remove, pc.ID) {
+			l = append(l, errs.E(errs.Invalid, "the reform adds clause %q, which is already in the library: change it instead", pc.ID))
+			continue
+		}
+		nc, err := compileClause(pc, pc.Doc)
+		l = append(l, err...)
+		r.Clauses = append(r.Clauses, nc)
+	}
 	if len(l) > 0 {
 		return nil, l
 	}
-	return e, nil
+	r.link()
+	return r, nil
 }
 
 // ClauseByID returns the compiled clause with that id.
