@@ -145,10 +145,10 @@ func (c *Comparison) Clauses(prefix string, rf *policy.Reform) []ClauseChange {
 
 // TotalChange is the money of one payer in one budget year, before and after.
 type TotalChange struct {
-	Payer         string
-	BudgetYear    int64
-	Base, Reform  money.Interval
-	Delta         money.Interval // Reform − Base, bound by bound
+	Payer          string
+	BudgetYear     int64
+	Base, Reform   money.Interval
+	Delta          money.Interval // Reform − Base, bound by bound
 	BaseN, ReformN int
 }
 
