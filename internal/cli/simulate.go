@@ -90,28 +90,6 @@ func Reform(base *rules.Engine, data []byte, name string) (*policy.Reform, *rule
 	return rf, eng, nil
 }
 
-// Delta shows the change from a to b: "+10万元", or per bound when either is
-// a range ("+5万元（下限）/+10万元（上限）").
-func Delta(a, b money.Interval) string {
-	signed := func(f money.Fen) string {
-		if f > 0 {
-			return "+" + f.String()
-		}
-		if f == 0 {
-			return "0"
-		}
-		return f.String()
-	}
-	lo, hi := b.Min-a.Min, b.Max-a.Max
-	switch {
-	case a.Open || b.Open:
-		return signed(lo) + "（下限；上不封顶）"
-	case lo == hi:
-		return signed(lo)
-	}
-	return signed(lo) + "（下限）/" + signed(hi) + "（上限）"
-}
-
 // WriteComparison prints a simulation as text.
 func WriteComparison(w io.Writer, rf *policy.Reform, c *match.Comparison, prefix string, top int) {
 	fmt.Fprintf(w, "改革测算：%s\n", rf.Title)
@@ -131,7 +109,7 @@ func WriteComparison(w io.Writer, rf *policy.Reform, c *match.Comparison, prefix
 	fmt.Fprintln(tw, "条款\t状态\t现行：主体\t金额\t改革后：主体\t金额\t变化")
 	for _, ch := range c.Clauses(prefix, rf) {
 		st := map[string]string{"changed": "修改", "added": "新增", "removed": "取消", "": "受影响"}[ch.Status]
-		fmt.Fprintf(tw, "%s %s\t%s\t%d\t%s\t%d\t%s\t%s\n", ch.ID, ch.Title, st, ch.BaseCount, ch.BaseAmount, ch.ReformCount, ch.ReformAmount, Delta(ch.BaseAmount, ch.ReformAmount))
+		fmt.Fprintf(tw, "%s %s\t%s\t%d\t%s\t%d\t%s\t%s\n", ch.ID, ch.Title, st, ch.BaseCount, ch.BaseAmount, ch.ReformCount, ch.ReformAmount, money.Delta(ch.BaseAmount, ch.ReformAmount))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -141,7 +119,7 @@ func WriteComparison(w io.Writer, rf *policy.Reform, c *match.Comparison, prefix
 		if t.Base == t.Reform {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Payer, t.BudgetYear, t.Base, t.Reform, Delta(t.Base, t.Reform))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Payer, t.BudgetYear, t.Base, t.Reform, money.Delta(t.Base, t.Reform))
 	}
 	tw.Flush()
 	changes, gained, lost := c.Changes(prefix)
@@ -151,6 +129,6 @@ func WriteComparison(w io.Writer, rf *policy.Reform, c *match.Comparison, prefix
 			fmt.Fprintf(w, "  …另有 %d 个\n", len(changes)-top)
 			break
 		}
-		fmt.Fprintf(w, "  %s %s（%s）：%s → %s（%s）\n", s.Subject, s.Name, s.Region, s.Base, s.Reform, Delta(s.Base, s.Reform))
+		fmt.Fprintf(w, "  %s %s（%s）：%s → %s（%s）\n", s.Subject, s.Name, s.Region, s.Base, s.Reform, money.Delta(s.Base, s.Reform))
 	}
 }

@@ -358,3 +358,25 @@ func (a Interval) String() string {
 	}
 	return a.Min.String() + "—" + a.Max.String()
 }
+
+// Delta shows the change from a to b: "+10万元", or per bound when either is
+// a range ("+5万元（下限）/+10万元（上限）").
+func Delta(a, b Interval) string {
+	signed := func(f Fen) string {
+		if f > 0 {
+			return "+" + f.String()
+		}
+		if f == 0 {
+			return "0"
+		}
+		return f.String()
+	}
+	lo, hi := b.Min-a.Min, b.Max-a.Max
+	switch {
+	case a.Open || b.Open:
+		return signed(lo) + "（下限；上不封顶）"
+	case lo == hi:
+		return signed(lo)
+	}
+	return signed(lo) + "（下限）/" + signed(hi) + "（上限）"
+}

@@ -19,6 +19,7 @@ type File struct {
 	Coverage  []*Annotation
 	Source    string            // the source text, read from Document.Source
 	Sources   map[string]string // further source texts by key (Document.AlsoSources)
+	Raw       []byte            // the file as read, for reform templates
 }
 
 // Document is the metadata of a source document.

@@ -102,7 +102,7 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 		return nil, errs.At(errs.Pos{File: path}, "the policy file is empty")
 	}
 	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "coverage")
-	f = &File{Path: path}
+	f = &File{Path: path, Raw: data}
 	f.Document = r.document(top["document"])
 	if f.Document.Source != "" && len(r.errs) == 0 {
 		src, err := readSource(f.Document.Source)

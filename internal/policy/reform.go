@@ -173,3 +173,49 @@ func (r *reader) reformClause(n *yaml.Node, docs map[string]*Document) *Clause {
 }
 
 func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+
+// ReformTemplate is a reform file that changes clause id of f, holding the
+// clause's current amount and condition for the user to edit.
+func ReformTemplate(f *File, id string) (string, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(f.Raw, &root); err != nil || len(root.Content) == 0 {
+		return "", errs.E(errs.Internal, "reading %s again: %v", f.Path, err)
+	}
+	var clause *yaml.Node
+	for i := 0; i+1 < len(root.Content[0].Content); i += 2 {
+		if root.Content[0].Content[i].Value != "clauses" {
+			continue
+		}
+		for _, c := range root.Content[0].Content[i+1].Content {
+			for j := 0; j+1 < len(c.Content); j += 2 {
+				if c.Content[j].Value == "id" && c.Content[j+1].Value == id {
+					clause = c
+				}
+			}
+		}
+	}
+	if clause == nil {
+		return "", errs.E(errs.NotFound, "no clause %q in %s", id, f.Path)
+	}
+	change := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("clause"), scalar(id)}}
+	title := id
+	for j := 0; j+1 < len(clause.Content); j += 2 {
+		switch k, v := clause.Content[j].Value, clause.Content[j+1]; k {
+		case "title":
+			title = v.Value
+		case "amount", "when":
+			change.Content = append(change.Content, scalar(k), v)
+		}
+	}
+	doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		scalar("title"), scalar("修改：" + title),
+		scalar("changes"), {Kind: yaml.SequenceNode, Content: []*yaml.Node{change}},
+	}}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

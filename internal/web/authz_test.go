@@ -133,6 +133,20 @@ var pageProbes = map[string][]probe{
 		{user: "staff-fx", path: "/console/import/template?format=xlsx", want: 200},
 		{user: "staff-fx", path: "/console/import/template?format=doc", want: 422},
 	},
+	"GET /console/reform": {
+		{user: "", path: "/console/reform", want: 303},
+		{user: "ent-a", path: "/console/reform", want: 403},
+		{user: "expert", path: "/console/reform", want: 403},
+		{user: "staff-fx", path: "/console/reform?clause=" + wwClause, want: 200},
+		{user: "finance-ww", path: "/console/reform?clause=" + wwClause, want: 200},
+		{user: "staff-ww", path: "/console/reform?clause=nope", want: 404},
+	},
+	"POST /console/reform": { // the probes send no reform: allowed accounts get the form back, 422
+		{user: "", method: "POST", path: "/console/reform", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/reform", want: 403},
+		{user: "expert", method: "POST", path: "/console/reform", want: 403},
+		{user: "staff-fx", method: "POST", path: "/console/reform", want: 422},
+	},
 	"GET /console/match": {
 		{user: "", path: "/console/match", want: 303},
 		{user: "ent-a", path: "/console/match", want: 403},

@@ -148,7 +148,7 @@ func TestBrowserStaff(t *testing.T) {
 	ctx := browser(t)
 	f := newFixture(t, 300)
 	base := f.srv.URL
-	var sel, rows, english string
+	var sel, rows, english, reform string
 	var charts int
 	tasks := chromedp.Tasks{
 		signIn(base, "staff-ww"),
@@ -169,6 +169,16 @@ func TestBrowserStaff(t *testing.T) {
 		chromedp.WaitVisible(`table`),
 		shot(t, "staff-match-list"),
 	}
+	tasks = append(tasks,
+		// Reform simulation: load a clause, raise its amount, simulate.
+		chromedp.Navigate(base+"/console/reform?clause="+wwClause),
+		chromedp.WaitVisible(`textarea[name=reform]`),
+		chromedp.SetValue(`textarea[name=reform]`, "title: 高企奖励提高到30万元\nchanges:\n  - clause: ww-hte-new\n    amount:\n      fixed: 30万元\n"),
+		chromedp.Click(`form[method=post][action="/console/reform"] button[type=submit]`),
+		chromedp.WaitVisible(`section[aria-live] .kpi`),
+		chromedp.Text(`section[aria-live]`, &reform),
+		shot(t, "staff-reform"),
+	)
 	if len(VendorMissing()) == 0 {
 		tasks = append(tasks,
 			chromedp.Navigate(base+"/console"),
@@ -196,6 +206,9 @@ func TestBrowserStaff(t *testing.T) {
 	}
 	if len(VendorMissing()) == 0 && charts < 3 {
 		t.Errorf("the dashboard drew %d charts, want 3", charts)
+	}
+	if !strings.Contains(reform, "+10万元") {
+		t.Errorf("the reform page does not show the change per subject: %q", reform)
 	}
 	if !strings.Contains(english, "Policy library") {
 		t.Errorf("English navigation: %q", english)

@@ -53,6 +53,9 @@ func TestCatalog(t *testing.T) {
 	for _, b := range []string{"this_year", "next_year", ""} {
 		used["budget."+b] = true
 	}
+	for _, st := range []string{"changed", "added", "removed", ""} {
+		used["reform.status."+st] = true
+	}
 	for _, k := range []string{"clause", "gate", "standard"} {
 		used["kind."+k] = true
 	}

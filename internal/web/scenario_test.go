@@ -486,3 +486,43 @@ func TestEnterFigures(t *testing.T) {
 		t.Error("the check-up does not confirm the save")
 	}
 }
+
+// TestReformPage: a reform raising one clause's amount shows the extra cost
+// and the subjects it reaches, within the account's jurisdiction only; a
+// reform with a mistake is shown with its position.
+func TestReformPage(t *testing.T) {
+	f := newFixture(t, 300)
+	reform := "title: 高企奖励提高到30万元\nchanges:\n  - clause: ww-hte-new\n    amount:\n      fixed: 30万元\n"
+	ww := f.login(t, "staff-ww")
+	form := ww.get("/console/reform?clause=" + wwClause)
+	if !strings.Contains(form.body, "clause: ww-hte-new") || !strings.Contains(form.body, "fixed: 20万元") {
+		t.Errorf("the form is not filled with the clause's current amount")
+	}
+	res := ww.postCSRF("/console/reform", url.Values{"reform": {reform}})
+	if res.status != 200 {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	cl, _ := f.eng.ClauseByID(wwClause)
+	base, err := match.Run(context.Background(), f.db, f.eng, 0, 0, 1, f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(base.Entitled(cl, "6206"))
+	if n < 2 {
+		t.Fatalf("%d entitled: the test proves little", n)
+	}
+	want := money.Delta(money.Exact(money.Fen(n)*20*money.Wan), money.Exact(money.Fen(n)*30*money.Wan))
+	for _, w := range []string{want, "+10万元", "绿源", "修改 ww-hte-new"} {
+		if !strings.Contains(res.body, htmlEscape(w)) {
+			t.Errorf("the simulation does not show %q", w)
+		}
+	}
+	fx := f.login(t, "staff-fx")
+	if r := fx.postCSRF("/console/reform", url.Values{"reform": {reform}}); r.status != 200 || strings.Contains(r.body, "绿源") || strings.Contains(r.body, htmlEscape("+10万元")) {
+		t.Errorf("肥乡 staff see 武威's changes: %d", r.status)
+	}
+	bad := ww.postCSRF("/console/reform", url.Values{"reform": {"title: x\nchanges:\n  - clause: ww-hte-new\n    when: subject.name > 3\n"}})
+	if bad.status != 422 || !strings.Contains(bad.body, "reform:4:") {
+		t.Errorf("a reform with a type error: %d", bad.status)
+	}
+}

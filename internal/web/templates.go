@@ -45,6 +45,7 @@ var funcs = template.FuncMap{
 		return a.Text
 	},
 	"interval": func(iv money.Interval) string { return iv.String() },
+	"delta":    money.Delta,
 	"fen":      func(f int64) string { return money.Fen(f).String() },
 	"region": func(code string) string {
 		if n := region.Name(code); n != "" {

@@ -99,6 +99,8 @@ var Pages = []Page{
 	{"GET", "/console/import", Console, (*Server).importForm},
 	{"POST", "/console/import", Console, (*Server).importUpload},
 	{"GET", "/console/import/template", Console, (*Server).importTemplate},
+	{"GET", "/console/reform", Console, (*Server).reformForm},
+	{"POST", "/console/reform", Console, (*Server).reformRun},
 	{"GET", "/console/match", Console, (*Server).matchSummary},
 	{"POST", "/console/match/run", Console, (*Server).matchRun},
 	{"GET", "/console/match/{clause}", Console, (*Server).matchClause},

@@ -15,8 +15,8 @@
     var val = { type: "value", axisLabel: { formatter: wan } };
     return {
       tooltip: { trigger: "axis", valueFormatter: function (v) { return wan(v) + "元"; } },
-      legend: stacked ? { type: "scroll", bottom: 0 } : undefined,
-      grid: { left: 8, right: 16, top: 16, bottom: stacked ? 40 : 8, containLabel: true },
+      legend: spec.series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
+      grid: { left: 8, right: 16, top: 16, bottom: spec.series.length > 1 ? 40 : 8, containLabel: true },
       xAxis: horizontal ? val : cat,
       yAxis: horizontal ? Object.assign({}, cat, { inverse: true }) : val,
       series: spec.series.map(function (s) {
