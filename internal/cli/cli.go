@@ -50,6 +50,8 @@ func init() {
 		"export":   {"export subjects from the store to Excel or CSV (the import template's layout)", exportHelp, runExport},
 		"serve":    {"serve the web UI and the JSON API over a database", serveHelp, runServe},
 		"simulate": {"reform simulation: a proposed policy change against the library in force, over the stored population", simulateHelp, runSimulate},
+		"match":    {"start a population run split into shards for workers, or show its status", matchHelp, runMatch},
+		"worker":   {"work on a sharded population run: claim, evaluate and write shards", workerHelp, runWorker},
 		"policy":   {"upload a checked policy library as a new version in force, or list versions", policyHelp, runPolicy},
 		"user":     {"add an account (enterprise, staff, finance, expert, admin)", userHelp, runUser},
 		"backup":   {"back up the store (SQLite file copy or pg_dump)", backupHelp, runBackup},

@@ -3,10 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"testing/fstest"
 
-	"kechuang/internal/errs"
-	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
 )
@@ -105,21 +102,6 @@ func activeEngine(ctx context.Context, db *store.DB) (int, *rules.Engine, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	files, _, err := db.PolicyVersion(ctx, v)
-	if err != nil {
-		return 0, nil, err
-	}
-	fsys := fstest.MapFS{}
-	for p, b := range files {
-		fsys[p] = &fstest.MapFile{Data: b}
-	}
-	loaded, err := policy.LoadFS(fsys, fmt.Sprintf("policy-version-%d", v))
-	if err != nil {
-		return 0, nil, errs.E(errs.Internal, "stored policy version %d does not load: %v", v, err)
-	}
-	eng, err := rules.Compile(loaded)
-	if err != nil {
-		return 0, nil, errs.E(errs.Internal, "stored policy version %d does not compile: %v", v, err)
-	}
-	return v, eng, nil
+	eng, err := versionEngine(ctx, db, v)
+	return v, eng, err
 }

@@ -166,14 +166,18 @@ type Filter struct {
 	Query  string
 	Limit  int // default 100, at most 1000
 	After  string
+	// From and Before bound the ids (From ≤ id < Before; empty: unbounded),
+	// for shards of a population run.
+	From, Before string
 }
 
 // where is the filter as a condition on subjects s, with its arguments
-// ($1–$4). LIKE wildcards in the filter match literally.
+// ($1–$6). LIKE wildcards in the filter match literally.
 func (fl Filter) where() (string, []any) {
 	return `s.region LIKE $1 ESCAPE '\' AND ($2 = '' OR s.kind = $2)
-		AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)`,
-		[]any{esc.Replace(fl.Region) + "%", fl.Kind, fl.Query, "%" + esc.Replace(fl.Query) + "%"}
+		AND ($3 = '' OR s.name LIKE $4 ESCAPE '\' OR s.uscc = $3)
+		AND ($5 = '' OR s.id >= $5) AND ($6 = '' OR s.id < $6)`,
+		[]any{esc.Replace(fl.Region) + "%", fl.Kind, fl.Query, "%" + esc.Replace(fl.Query) + "%", fl.From, fl.Before}
 }
 
 // Subjects lists subjects by id, a page at a time (After: the last id seen).
@@ -187,7 +191,7 @@ func (db *DB) Subjects(ctx context.Context, fl Filter) (out []SubjectRow, err er
 	where, args := fl.where()
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT id, kind, name, uscc, region, industry, current_version, updated_at FROM subjects s
-		WHERE `+where+` AND s.id > $5 ORDER BY s.id LIMIT $6`, append(args, fl.After, limit)...)
+		WHERE `+where+` AND s.id > $7 ORDER BY s.id LIMIT $8`, append(args, fl.After, limit)...)
 	if err != nil {
 		return nil, err
 	}

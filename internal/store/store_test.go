@@ -417,3 +417,79 @@ func TestAccounts(t *testing.T) {
 		}
 	})
 }
+
+// TestShards: workers claim distinct shards; a shard whose worker stops
+// renewing its lease is claimed again, and the first worker can then
+// neither renew nor complete it; results are written once per shard.
+func TestShards(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		for i := range 10 {
+			if _, err := db.PutFacts(ctx, doc(fmt.Sprintf("s%02d", i), "甲", "1元"), Entry{Source: "import", By: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pv, err := db.SavePolicyVersion(ctx, PolicyFiles{"a.yaml": []byte("x")}, "t", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := db.CreateRun(ctx, pv, "", 0, 3, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards, err := db.Shards(ctx, run)
+		if err != nil || len(shards) != 3 || shards[0].From != "" || shards[2].Before != "" || shards[0].Before != shards[1].From {
+			t.Fatalf("shards: %v %+v", err, shards)
+		}
+		a, ok, err := db.ClaimShard(ctx, run, "A", time.Minute)
+		if err != nil || !ok || a.Index != 0 {
+			t.Fatalf("A claims: %v %v %+v", err, ok, a)
+		}
+		b, ok, err := db.ClaimShard(ctx, run, "B", time.Minute)
+		if err != nil || !ok || b.Index != 1 {
+			t.Fatalf("B claims: %v %v %+v", err, ok, b)
+		}
+		res := func(s Shard, subj string) []Result {
+			return []Result{{Subject: subj, Clause: "c1", Outcome: "entitled", Region: "620602", FY: 2024, MinFen: 100, MaxFen: 200}}
+		}
+		if err := db.CompleteShard(ctx, a, 4, res(a, "s00")); err != nil {
+			t.Fatal(err)
+		}
+		// B stops renewing: an hour later its lease has run out and C takes shard 1 over.
+		real := db.now
+		db.now = func() time.Time { return real().Add(time.Hour) }
+		c, ok, err := db.ClaimShard(ctx, run, "C", time.Minute)
+		if err != nil || !ok || c.Index != 1 || c.Attempt != 2 {
+			t.Fatalf("C takes over: %v %v %+v", err, ok, c)
+		}
+		if err := db.RenewLease(ctx, &b, time.Minute); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("B renews a lost lease: %v", err)
+		}
+		if err := db.CompleteShard(ctx, b, 3, res(b, "s04")); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("B completes a lost shard: %v", err)
+		}
+		if err := db.CompleteShard(ctx, c, 3, res(c, "s05")); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CompleteShard(ctx, c, 3, res(c, "s05")); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("completing a done shard again: %v", err)
+		}
+		d, ok, err := db.ClaimShard(ctx, run, "C", time.Minute)
+		if err != nil || !ok || d.Index != 2 {
+			t.Fatalf("the last shard: %v %v %+v", err, ok, d)
+		}
+		if err := db.CompleteShard(ctx, d, 3, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := db.ClaimShard(ctx, run, "A", time.Minute); ok || err != nil {
+			t.Fatalf("a claim after every shard is done: %v %v", ok, err)
+		}
+		var got []string
+		if err := db.Results(ctx, run, func(r Result) error { got = append(got, r.Subject+"/"+r.Clause); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, " ") != "s00/c1 s05/c1" {
+			t.Errorf("results: %v", got)
+		}
+	})
+}
