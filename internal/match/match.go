@@ -8,6 +8,7 @@ package match
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -63,14 +64,69 @@ func (r *Result) Memo(key string, fn func() any) any {
 // else today: now), as a single report of it would be; with fy zero, for the
 // year of that date.
 func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time) (*Result, error) {
-	r := newResult(eng, at, fy, policyVersion, now())
-	ev := eng.NewEvaluator()
-	err := db.EachFacts(ctx, store.Filter{}, func(f *facts.Facts) error {
-		r.add(ev, f)
-		return ctx.Err()
+	return RunParallel(ctx, db, eng, at, fy, policyVersion, now, runtime.GOMAXPROCS(0))
+}
+
+// RunParallel is Run with the decoding and evaluation spread over n
+// goroutines (the store is read by one): each keeps its own evaluator and
+// partial result, merged at the end. Lists are ordered when asked for, so
+// the result does not depend on n.
+func RunParallel(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
+	started := now()
+	r := newResult(eng, at, fy, policyVersion, started)
+	n = max(n, 1)
+	type doc struct {
+		id   string
+		data []byte
+	}
+	docs := make(chan doc, 64*n)
+	parts := make([]*Result, n)
+	errc := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		parts[i] = newResult(eng, at, fy, policyVersion, started)
+		wg.Add(1)
+		go func(part *Result) {
+			defer wg.Done()
+			ev := eng.NewEvaluator()
+			for d := range docs {
+				f, err := facts.DecodeBytes(d.data, d.id)
+				if err != nil {
+					errc <- err
+					for range docs { // drain, so the reader finishes
+					}
+					return
+				}
+				part.add(ev, f)
+			}
+		}(parts[i])
+	}
+	err := db.EachDoc(ctx, store.Filter{}, func(id string, data []byte) error {
+		select {
+		case docs <- doc{id, data}:
+			return ctx.Err()
+		case err := <-errc:
+			return err
+		}
 	})
+	close(docs)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errc:
+		default:
+		}
+	}
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range parts {
+		r.Subjects += p.Subjects
+		r.regions = append(r.regions, p.regions...)
+		for c := range r.entitled {
+			r.entitled[c] = append(r.entitled[c], p.entitled[c]...)
+			r.needsFacts[c] = append(r.needsFacts[c], p.needsFacts[c]...)
+		}
 	}
 	r.Took = now().Sub(r.Started)
 	return r, nil

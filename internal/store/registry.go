@@ -363,7 +363,20 @@ func isForeignKey(err error) bool {
 // EachFacts streams the current facts of every subject the filter selects
 // (Limit and After are ignored), in id order.
 func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) error) (err error) {
-	defer errs.Wrap(&err, "store.EachFacts")
+	return db.EachDoc(ctx, fl, func(id string, doc []byte) error {
+		f, err := facts.DecodeBytes(doc, id)
+		if err != nil {
+			return err
+		}
+		return fn(f)
+	})
+}
+
+// EachDoc streams the current facts documents (JSON) of the subjects fl
+// selects, by id, undecoded: a caller can decode them on several cores.
+// The document passed to fn is fn's to keep.
+func (db *DB) EachDoc(ctx context.Context, fl Filter, fn func(id string, doc []byte) error) (err error) {
+	defer errs.Wrap(&err, "store.EachDoc")
 	where, args := fl.where()
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT s.id, v.facts FROM subjects s
@@ -374,15 +387,12 @@ func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) er
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, doc string
+		var id string
+		var doc []byte
 		if err := rows.Scan(&id, &doc); err != nil {
 			return err
 		}
-		f, err := facts.DecodeBytes([]byte(doc), id)
-		if err != nil {
-			return err
-		}
-		if err := fn(f); err != nil {
+		if err := fn(id, doc); err != nil {
 			return err
 		}
 	}

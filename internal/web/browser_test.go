@@ -99,9 +99,19 @@ func signIn(base, id string) chromedp.Tasks {
 		chromedp.WaitVisible(`input[name=id]`),
 		chromedp.SendKeys(`input[name=id]`, id),
 		chromedp.SendKeys(`input[name=password]`, testPassword),
-		chromedp.Submit(`input[name=password]`),
+		navigating(chromedp.Submit(`input[name=password]`)),
 		chromedp.WaitVisible(`form[action="/logout"]`),
 	}
+}
+
+// navigating runs an action that loads a new page (a form submitted, a link
+// followed) and waits for that page's response, so that the next query does
+// not run in the page being left.
+func navigating(a chromedp.Action) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := chromedp.RunResponse(ctx, a)
+		return err
+	})
 }
 
 func TestBrowserEnterprise(t *testing.T) {
@@ -120,7 +130,7 @@ func TestBrowserEnterprise(t *testing.T) {
 		chromedp.EmulateViewport(1280, 900),
 		// Follow the first entitlement's citation to its sentence in the source.
 		chromedp.AttributeValue(`#entitled ~ article.result .cite a`, "href", &cite, nil),
-		chromedp.Click(`#entitled ~ article.result .cite a`),
+		navigating(chromedp.Click(`#entitled ~ article.result .cite a`)),
 		chromedp.WaitVisible(`mark.sel`),
 		chromedp.Text(`mark.sel`, &marked),
 		shot(t, "enterprise-citation"),
@@ -174,7 +184,7 @@ func TestBrowserStaff(t *testing.T) {
 		chromedp.Navigate(base+"/console/reform?clause="+wwClause),
 		chromedp.WaitVisible(`textarea[name=reform]`),
 		chromedp.SetValue(`textarea[name=reform]`, "title: 高企奖励提高到30万元\nchanges:\n  - clause: ww-hte-new\n    amount:\n      fixed: 30万元\n"),
-		chromedp.Click(`form[method=post][action="/console/reform"] button[type=submit]`),
+		navigating(chromedp.Click(`form[method=post][action="/console/reform"] button[type=submit]`)),
 		chromedp.WaitVisible(`section[aria-live] .kpi`),
 		chromedp.Text(`section[aria-live]`, &reform),
 		shot(t, "staff-reform"),
@@ -190,7 +200,7 @@ func TestBrowserStaff(t *testing.T) {
 		t.Fatalf("the npm assets are missing (%v): run make assets", VendorMissing())
 	}
 	tasks = append(tasks,
-		chromedp.Click(`a[lang=en]`),
+		navigating(chromedp.Click(`a[lang=en]`)),
 		chromedp.WaitVisible(`//h1[contains(., "Dashboard")]`),
 		chromedp.Text(`nav`, &english),
 		shot(t, "staff-dashboard-english"),
@@ -230,7 +240,7 @@ func TestBrowserWithoutJavaScript(t *testing.T) {
 		chromedp.Text(`main`, &body),
 		chromedp.Navigate(base+"/console/subjects"),
 		chromedp.SendKeys(`input[name=q]`, "绿源"),
-		chromedp.Submit(`input[name=q]`),
+		navigating(chromedp.Submit(`input[name=q]`)),
 		chromedp.WaitVisible(`//a[contains(., "绿源")]`),
 		chromedp.Text(`#results tbody`, &rows),
 		shot(t, "no-javascript-search"),
