@@ -19,7 +19,7 @@ ADDR     ?= :8080
 DB       ?= data/kechuang.db
 DEMO     ?= 5000
 
-.PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web clean
+.PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web bench-population clean
 
 ## run: build (with the npm assets), put the bundled policy library in force (checked, a new
 ## version only when it changed) and serve the platform on $(ADDR): SQLite at $(DB), with
@@ -88,6 +88,10 @@ bench-api:
 bench-web:
 	$(GO) test -run='^$$' -bench='Pages$$' -benchtime=200x -count=3 -timeout=900s ./internal/web | tee bench-web.txt
 	$(GO) test -run='^$$' -bench=PagesLoad -benchtime=3000x -count=3 -timeout=900s ./internal/web | tee -a bench-web.txt
+
+## bench-population: the whole stored population × every clause (100,000 demo subjects; KECHUANG_BENCH_SUBJECTS to change)
+bench-population:
+	$(GO) test -run='^$$' -bench=Population -benchtime=3x -count=3 -timeout=1200s ./internal/match | tee bench-population.txt
 
 ## schema: regenerate docs/facts.md from the facts types
 schema:
