@@ -7,12 +7,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"kechuang/internal/demo"
-	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -73,38 +71,39 @@ func BenchmarkPopulation(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	pop := make([]*facts.Facts, len(docs))
-	dates := make([]policy.Date, len(docs))
-	for i, d := range docs {
-		f, err := facts.DecodeBytes(d, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		pop[i] = f
-		dates[i], _ = policy.ParseDate(f.AsOf)
+	var pop Population
+	if _, err := pop.Refresh(ctx, db); err != nil {
+		b.Fatal(err)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	perSubject := float64(after.HeapAlloc-before.HeapAlloc) / float64(len(pop))
+	perSubject := float64(after.HeapAlloc-before.HeapAlloc) / float64(pop.Len())
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		b.Run(fmt.Sprintf("decide-in-memory/cores=%d", workers), func(b *testing.B) {
+		b.Run(fmt.Sprintf("run-in-memory/cores=%d", workers), func(b *testing.B) {
 			for b.Loop() {
-				var wg sync.WaitGroup
-				for w := range workers {
-					wg.Add(1)
-					go func(w int) {
-						defer wg.Done()
-						ev := eng.NewEvaluator()
-						for i := w; i < len(pop); i += workers {
-							ev.Decide(pop[i], dates[i], int64(dates[i].Year()))
-						}
-					}(w)
+				if _, err := RunOn(ctx, &pop, eng, 0, 0, 1, time.Now, workers); err != nil {
+					b.Fatal(err)
 				}
-				wg.Wait()
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(pop)), "ns/subject")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
 			b.ReportMetric(perSubject, "heap-B/subject")
 		})
 	}
-	runtime.KeepAlive(pop)
+	// A reform (the 高企 award 20万 → 30万) against the library in force: both evaluated.
+	rf, err := policy.ParseReform([]byte("title: t\nchanges:\n  - clause: ww-hte-new\n    amount: {fixed: 30万元}\n"), "bench", eng.Files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reformed, err := eng.Reform(rf.Replace, rf.Remove, rf.Add)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("simulate-in-memory/cores=%d", runtime.GOMAXPROCS(0)), func(b *testing.B) {
+		for b.Loop() {
+			if _, err := CompareOn(ctx, &pop, eng, reformed, 0, 0, 1, time.Now, runtime.GOMAXPROCS(0)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
+	})
 }

@@ -67,69 +67,15 @@ func Run(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, f
 	return RunParallel(ctx, db, eng, at, fy, policyVersion, now, runtime.GOMAXPROCS(0))
 }
 
-// RunParallel is Run with the decoding and evaluation spread over n
-// goroutines (the store is read by one): each keeps its own evaluator and
-// partial result, merged at the end. Lists are ordered when asked for, so
-// the result does not depend on n.
+// RunParallel is Run with the decoding and the evaluation spread over n
+// goroutines. Lists are ordered when asked for, so the result does not
+// depend on n.
 func RunParallel(ctx context.Context, db *store.DB, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
-	started := now()
-	r := newResult(eng, at, fy, policyVersion, started)
-	n = max(n, 1)
-	type doc struct {
-		id   string
-		data []byte
-	}
-	docs := make(chan doc, 64*n)
-	parts := make([]*Result, n)
-	errc := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		parts[i] = newResult(eng, at, fy, policyVersion, started)
-		wg.Add(1)
-		go func(part *Result) {
-			defer wg.Done()
-			ev := eng.NewEvaluator()
-			for d := range docs {
-				f, err := facts.DecodeBytes(d.data, d.id)
-				if err != nil {
-					errc <- err
-					for range docs { // drain, so the reader finishes
-					}
-					return
-				}
-				part.add(ev, f)
-			}
-		}(parts[i])
-	}
-	err := db.EachDoc(ctx, store.Filter{}, func(id string, data []byte) error {
-		select {
-		case docs <- doc{id, data}:
-			return ctx.Err()
-		case err := <-errc:
-			return err
-		}
-	})
-	close(docs)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errc:
-		default:
-		}
-	}
-	if err != nil {
+	p := &Population{Workers: n}
+	if _, err := p.Refresh(ctx, db); err != nil {
 		return nil, err
 	}
-	for _, p := range parts {
-		r.Subjects += p.Subjects
-		r.regions = append(r.regions, p.regions...)
-		for c := range r.entitled {
-			r.entitled[c] = append(r.entitled[c], p.entitled[c]...)
-			r.needsFacts[c] = append(r.needsFacts[c], p.needsFacts[c]...)
-		}
-	}
-	r.Took = now().Sub(r.Started)
-	return r, nil
+	return RunOn(ctx, p, eng, at, fy, policyVersion, now, n)
 }
 
 func newResult(eng *rules.Engine, at policy.Date, fy int64, policyVersion int, started time.Time) *Result {
@@ -344,6 +290,15 @@ type Runner struct {
 	latest  *Result
 	running bool
 	lastErr error
+	pop     Population
+}
+
+// Population is the runner's subjects in memory, refreshed from the store.
+func (m *Runner) Population(ctx context.Context) (*Population, error) {
+	if _, err := m.pop.Refresh(ctx, m.DB); err != nil {
+		return nil, err
+	}
+	return &m.pop, nil
 }
 
 // Latest returns the latest finished run (nil before the first) and
@@ -364,7 +319,11 @@ func (m *Runner) Run(ctx context.Context) (bool, error) {
 	}
 	m.running = true
 	m.mu.Unlock()
-	r, err := Run(ctx, m.DB, m.Engine, m.At, m.FY, m.PolicyVersion, m.Now)
+	var r *Result
+	p, err := m.Population(ctx)
+	if err == nil {
+		r, err = RunOn(ctx, p, m.Engine, m.At, m.FY, m.PolicyVersion, m.Now, runtime.GOMAXPROCS(0))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.running = false

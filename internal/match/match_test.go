@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -120,6 +121,87 @@ func checkRun(t *testing.T, db *store.DB, eng *rules.Engine, docs [][]byte, at p
 		for i := 1; i < len(es); i++ {
 			if es[i].Amount.Max > es[i-1].Amount.Max {
 				t.Fatalf("%s: list not ordered by amount at %d", c.ID, i)
+			}
+		}
+	}
+}
+
+// TestPopulationRefresh: a population in memory loads everyone once, then
+// only the subjects whose facts changed, and a run over it sees the change.
+func TestPopulationRefresh(t *testing.T) {
+	ctx := context.Background()
+	files, err := policy.LoadDir("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := rules.Compile(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := demo.Generate(eng, 300, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "demo", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	var p Population
+	if n, err := p.Refresh(ctx, db); err != nil || n != 300 {
+		t.Fatalf("first refresh: %d, %v", n, err)
+	}
+	if n, err := p.Refresh(ctx, db); err != nil || n != 0 {
+		t.Fatalf("refresh with nothing changed: %d, %v", n, err)
+	}
+	// Move one entitled subject out of 武威: its entitlements there go.
+	cl, _ := eng.ClauseByID("ww-hte-new")
+	before, err := RunOn(ctx, &p, eng, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := before.Entitled(cl, "")
+	if len(list) == 0 {
+		t.Fatal("nobody entitled to ww-hte-new: the test proves nothing")
+	}
+	f, _, err := db.Facts(ctx, list[0].Subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	h, _ := db.History(ctx, f.Subject.ID)
+	json.Unmarshal(h[len(h)-1].Facts, &m)
+	m["subject"].(map[string]any)["region"] = "130407"
+	b, _ := json.Marshal(m)
+	if _, err := db.PutFacts(ctx, b, store.Entry{Source: "entry", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.Refresh(ctx, db); err != nil || n != 1 || p.Len() != 300 {
+		t.Fatalf("refresh after one change: %d, %v, %d held", n, err, p.Len())
+	}
+	after, err := RunOn(ctx, &p, eng, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(after.Entitled(cl, "")); got != len(list)-1 {
+		t.Errorf("after moving one subject away: %d entitled, want %d", got, len(list)-1)
+	}
+	// And a run over the population equals a fresh run from the store.
+	fresh, err := Run(ctx, db, eng, 0, 0, 1, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range eng.Clauses {
+		x, y := after.Entitled(c, ""), fresh.Entitled(c, "")
+		if len(x) != len(y) {
+			t.Fatalf("%s: %d entitled from memory, %d from the store", c.ID, len(x), len(y))
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				t.Fatalf("%s row %d: %+v, want %+v", c.ID, i, x[i], y[i])
 			}
 		}
 	}

@@ -2,11 +2,11 @@ package match
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
-	"kechuang/internal/facts"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
@@ -33,24 +33,11 @@ type SubjectChange struct {
 // Compare evaluates every stored subject under both engines (at date at,
 // or each at its as_of; see Run).
 func Compare(ctx context.Context, db *store.DB, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time) (*Comparison, error) {
-	started := now()
-	c := &Comparison{BaseEngine: base, ReformEngine: reform,
-		Base: newResult(base, at, fy, policyVersion, started), Reform: newResult(reform, at, fy, policyVersion, started)}
-	evB, evR := base.NewEvaluator(), reform.NewEvaluator()
-	err := db.EachFacts(ctx, store.Filter{}, func(f *facts.Facts) error {
-		b := paid(base, c.Base.add(evB, f))
-		r := paid(reform, c.Reform.add(evR, f))
-		if b != r {
-			c.changes = append(c.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
-		}
-		return ctx.Err()
-	})
-	if err != nil {
+	p := &Population{}
+	if _, err := p.Refresh(ctx, db); err != nil {
 		return nil, err
 	}
-	took := now().Sub(started)
-	c.Base.Took, c.Reform.Took = took, took
-	return c, nil
+	return CompareOn(ctx, p, base, reform, at, fy, policyVersion, now, runtime.GOMAXPROCS(0))
 }
 
 // paid sums a subject's payments under eng.

@@ -363,7 +363,7 @@ func isForeignKey(err error) bool {
 // EachFacts streams the current facts of every subject the filter selects
 // (Limit and After are ignored), in id order.
 func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) error) (err error) {
-	return db.EachDoc(ctx, fl, func(id string, doc []byte) error {
+	return db.EachDoc(ctx, fl, func(id string, _ int, doc []byte) error {
 		f, err := facts.DecodeBytes(doc, id)
 		if err != nil {
 			return err
@@ -375,11 +375,11 @@ func (db *DB) EachFacts(ctx context.Context, fl Filter, fn func(*facts.Facts) er
 // EachDoc streams the current facts documents (JSON) of the subjects fl
 // selects, by id, undecoded: a caller can decode them on several cores.
 // The document passed to fn is fn's to keep.
-func (db *DB) EachDoc(ctx context.Context, fl Filter, fn func(id string, doc []byte) error) (err error) {
+func (db *DB) EachDoc(ctx context.Context, fl Filter, fn func(id string, version int, doc []byte) error) (err error) {
 	defer errs.Wrap(&err, "store.EachDoc")
 	where, args := fl.where()
 	rows, err := db.r.QueryContext(ctx, `
-		SELECT s.id, v.facts FROM subjects s
+		SELECT s.id, s.current_version, v.facts FROM subjects s
 		JOIN fact_versions v ON v.subject_id = s.id AND v.version = s.current_version
 		WHERE `+where+` ORDER BY s.id`, args...)
 	if err != nil {
@@ -388,11 +388,12 @@ func (db *DB) EachDoc(ctx context.Context, fl Filter, fn func(id string, doc []b
 	defer rows.Close()
 	for rows.Next() {
 		var id string
+		var version int
 		var doc []byte
-		if err := rows.Scan(&id, &doc); err != nil {
+		if err := rows.Scan(&id, &version, &doc); err != nil {
 			return err
 		}
-		if err := fn(id, doc); err != nil {
+		if err := fn(id, version, doc); err != nil {
 			return err
 		}
 	}
@@ -494,4 +495,25 @@ func (db *DB) PolicyVersions(ctx context.Context) (out []PolicyVersionInfo, err 
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// SubjectVersions calls fn with every subject's id and current facts version.
+func (db *DB) SubjectVersions(ctx context.Context, fn func(id string, version int) error) (err error) {
+	defer errs.Wrap(&err, "store.SubjectVersions")
+	rows, err := db.r.QueryContext(ctx, `SELECT id, current_version FROM subjects`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			return err
+		}
+		if err := fn(id, v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

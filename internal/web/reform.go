@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"runtime"
 	"net/http"
 	"strings"
 
@@ -83,8 +84,11 @@ func (s *Server) reformRun(q *req) error {
 		d.Error = errorText(err)
 		return s.render(q, http.StatusUnprocessableEntity, "reform", q.lang.T("reform.title"), "reform", d)
 	}
-	at := s.Match.At
-	cmp, err := match.Compare(q.r.Context(), s.Store, s.Engine, reformed, at, s.Match.FY, s.PolicyVersion, s.now)
+	pop, err := s.Match.Population(q.r.Context())
+	if err != nil {
+		return err
+	}
+	cmp, err := match.CompareOn(q.r.Context(), pop, s.Engine, reformed, s.Match.At, s.Match.FY, s.PolicyVersion, s.now, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,246 @@
+package match
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+	"kechuang/internal/store"
+)
+
+// Population is the stored subjects decoded once and kept in memory (about
+// 600 bytes a demo subject), so that a run or a reform simulation evaluates
+// without reading and decoding every facts document again: decoding is
+// most of a run from the store (docs/benchmarks.md). Refresh brings in the
+// subjects whose facts changed since.
+type Population struct {
+	Workers int // decoding goroutines; 0: GOMAXPROCS
+
+	mu       sync.RWMutex
+	subjects []*facts.Facts
+	version  map[string]int // id → facts version held
+	index    map[string]int // id → position in subjects
+}
+
+// Refresh loads the subjects whose current facts version differs from the
+// one held (all of them the first time), decoding on every core. It returns
+// how many it loaded.
+func (p *Population) Refresh(ctx context.Context, db *store.DB) (int, error) {
+	current := map[string]int{}
+	if err := db.SubjectVersions(ctx, func(id string, v int) error { current[id] = v; return nil }); err != nil {
+		return 0, err
+	}
+	p.mu.RLock()
+	var stale []string
+	for id, v := range current {
+		if p.version[id] != v {
+			stale = append(stale, id)
+		}
+	}
+	held := len(p.subjects)
+	p.mu.RUnlock()
+	if len(stale) == 0 {
+		return 0, nil
+	}
+	loaded := make([]*facts.Facts, 0, len(stale))
+	versions := make([]int, 0, len(stale))
+	if held == 0 || len(stale) > len(current)/10 {
+		var mu sync.Mutex
+		n := p.Workers
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		err := decodeAll(ctx, db, n, func(f *facts.Facts, v int) {
+			if p.heldVersion(f.Subject.ID) == v {
+				return
+			}
+			mu.Lock()
+			loaded, versions = append(loaded, f), append(versions, v)
+			mu.Unlock()
+		})
+		if err != nil {
+			return 0, err
+		}
+	} else {
+		for _, id := range stale {
+			f, v, err := db.Facts(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			loaded, versions = append(loaded, f), append(versions, v)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.version == nil {
+		p.version, p.index = map[string]int{}, map[string]int{}
+	}
+	for i, f := range loaded {
+		id := f.Subject.ID
+		if at, ok := p.index[id]; ok {
+			p.subjects[at] = f
+		} else {
+			p.index[id] = len(p.subjects)
+			p.subjects = append(p.subjects, f)
+		}
+		p.version[id] = versions[i]
+	}
+	return len(loaded), nil
+}
+
+func (p *Population) heldVersion(id string) int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.version[id]
+}
+
+// Len is the number of subjects held.
+func (p *Population) Len() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.subjects)
+}
+
+// snapshot is the subjects held now; the facts they point to are never
+// changed in place (a refresh replaces them), so it can be read unlocked.
+func (p *Population) snapshot() []*facts.Facts {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return append([]*facts.Facts(nil), p.subjects...)
+}
+
+// decodeAll streams every stored facts document and decodes them on n
+// goroutines, calling fn (concurrently) with each subject and its version.
+func decodeAll(ctx context.Context, db *store.DB, n int, fn func(*facts.Facts, int)) error {
+	type doc struct {
+		id      string
+		version int
+		data    []byte
+	}
+	docs := make(chan doc, 64*n)
+	errc := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range docs {
+				f, err := facts.DecodeBytes(d.data, d.id)
+				if err != nil {
+					errc <- err
+					for range docs { // drain, so the reader finishes
+					}
+					return
+				}
+				fn(f, d.version)
+			}
+		}()
+	}
+	err := db.EachDoc(ctx, store.Filter{}, func(id string, version int, data []byte) error {
+		select {
+		case docs <- doc{id, version, data}:
+			return ctx.Err()
+		case err := <-errc:
+			return err
+		}
+	})
+	close(docs)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errc:
+		default:
+		}
+	}
+	return err
+}
+
+// RunOn evaluates the population in memory at date at (0: each subject at
+// its as_of) for fiscal year fy (0: the date's year), on n goroutines.
+func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
+	started := now()
+	subjects := p.snapshot()
+	n = max(1, min(n, len(subjects)))
+	parts := make([]*Result, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = newResult(eng, at, fy, policyVersion, started)
+		wg.Add(1)
+		go func(part *Result) {
+			defer wg.Done()
+			ev := eng.NewEvaluator()
+			for i := w; i < len(subjects); i += n {
+				part.add(ev, subjects[i])
+			}
+		}(parts[w])
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := merge(eng, parts, at, fy, policyVersion, started)
+	r.Took = now().Sub(started)
+	return r, nil
+}
+
+// merge joins the partial results of several goroutines.
+func merge(eng *rules.Engine, parts []*Result, at policy.Date, fy int64, policyVersion int, started time.Time) *Result {
+	r := newResult(eng, at, fy, policyVersion, started)
+	for _, p := range parts {
+		r.Subjects += p.Subjects
+		r.regions = append(r.regions, p.regions...)
+		for c := range r.entitled {
+			r.entitled[c] = append(r.entitled[c], p.entitled[c]...)
+			r.needsFacts[c] = append(r.needsFacts[c], p.needsFacts[c]...)
+		}
+	}
+	return r
+}
+
+// CompareOn is Compare over the population in memory, on n goroutines.
+func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
+	started := now()
+	subjects := p.snapshot()
+	n = max(1, min(n, len(subjects)))
+	type part struct {
+		base, reform *Result
+		changes      []SubjectChange
+	}
+	parts := make([]part, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = part{base: newResult(base, at, fy, policyVersion, started), reform: newResult(reform, at, fy, policyVersion, started)}
+		wg.Add(1)
+		go func(pt *part) {
+			defer wg.Done()
+			evB, evR := base.NewEvaluator(), reform.NewEvaluator()
+			for i := w; i < len(subjects); i += n {
+				f := subjects[i]
+				b := paid(base, pt.base.add(evB, f))
+				r := paid(reform, pt.reform.add(evR, f))
+				if b != r {
+					pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
+				}
+			}
+		}(&parts[w])
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &Comparison{BaseEngine: base, ReformEngine: reform}
+	var bs, rs []*Result
+	for _, pt := range parts {
+		bs, rs = append(bs, pt.base), append(rs, pt.reform)
+		c.changes = append(c.changes, pt.changes...)
+	}
+	c.Base = merge(base, bs, at, fy, policyVersion, started)
+	c.Reform = merge(reform, rs, at, fy, policyVersion, started)
+	took := now().Sub(started)
+	c.Base.Took, c.Reform.Took = took, took
+	return c, nil
+}
