@@ -15,12 +15,9 @@ import (
 	"kechuang/internal/store"
 )
 
-// TestRunAgreesWithReports checks the population match against the
-// per-subject report (政策体检) of every subject: the same entitled clauses,
-// the same amounts, and totals per payer and budget year exact to the fen,
-// for the whole population and for each jurisdiction.
-func TestRunAgreesWithReports(t *testing.T) {
-	ctx := context.Background()
+// demoStore stores n demo subjects (seed) in a temporary SQLite store.
+func demoStore(t *testing.T, n int, seed uint64) (*store.DB, *rules.Engine, [][]byte) {
+	t.Helper()
 	files, err := policy.LoadDir("../../policies")
 	if err != nil {
 		t.Fatal(err)
@@ -29,18 +26,27 @@ func TestRunAgreesWithReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, err := demo.Generate(eng, 400, 7)
+	docs, err := demo.Generate(eng, n, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "demo", By: "test"}); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.PutFactsBatch(context.Background(), docs, store.Entry{Source: "demo", By: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	return db, eng, docs
+}
+
+// TestRunAgreesWithReports checks the population match against the
+// per-subject report (政策体检) of every subject: the same entitled clauses,
+// the same amounts, and totals per payer and budget year exact to the fen,
+// for the whole population and for each jurisdiction.
+func TestRunAgreesWithReports(t *testing.T) {
+	db, eng, docs := demoStore(t, 400, 7)
 	for _, at := range []policy.Date{20251231, 0} {
 		t.Run(at.String(), func(t *testing.T) { checkRun(t, db, eng, docs, at) })
 	}
@@ -130,26 +136,7 @@ func checkRun(t *testing.T, db *store.DB, eng *rules.Engine, docs [][]byte, at p
 // only the subjects whose facts changed, and a run over it sees the change.
 func TestPopulationRefresh(t *testing.T) {
 	ctx := context.Background()
-	files, err := policy.LoadDir("../../policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := rules.Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := demo.Generate(eng, 300, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.PutFactsBatch(ctx, docs, store.Entry{Source: "demo", By: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	db, eng, _ := demoStore(t, 300, 11)
 	var p Population
 	if n, err := p.Refresh(ctx, db); err != nil || n != 300 {
 		t.Fatalf("first refresh: %d, %v", n, err)
