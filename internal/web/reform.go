@@ -2,8 +2,8 @@ package web
 
 import (
 	"errors"
-	"runtime"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"kechuang/internal/auth"
