@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +88,49 @@ func BenchmarkPopulation(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
 			b.ReportMetric(perSubject, "heap-B/subject")
+		})
+	}
+	// Every applicable clause's condition alone, compiled against the cel-go
+	// interpreter (unknown facts as CEL unknowns), after checking that the
+	// two agree on every subject.
+	subjects := pop.snapshot()
+	conditions := func(useCEL bool, workers int, check [][]rules.Truth) {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ev := eng.NewEvaluator()
+				out := make([]rules.Truth, len(eng.Clauses))
+				for i := w; i < len(subjects); i += workers {
+					f := subjects[i]
+					at, _ := policy.ParseDate(f.AsOf)
+					ev.Conditions(f, at, int64(at.Year()), useCEL, out)
+					if check != nil {
+						check[i] = append([]rules.Truth(nil), out...)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	compiled, reference := make([][]rules.Truth, len(subjects)), make([][]rules.Truth, len(subjects))
+	conditions(false, runtime.GOMAXPROCS(0), compiled)
+	conditions(true, runtime.GOMAXPROCS(0), reference)
+	for i := range subjects {
+		for c := range compiled[i] {
+			if compiled[i][c] != reference[i][c] {
+				b.Fatalf("subject %s clause %s: compiled %d, cel-go %d", subjects[i].Subject.ID, eng.Clauses[c].ID, compiled[i][c], reference[i][c])
+			}
+		}
+	}
+	compiled, reference = nil, nil
+	for _, engine := range []string{"compiled", "cel-go"} {
+		b.Run(fmt.Sprintf("conditions-%s/cores=%d", engine, runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			for b.Loop() {
+				conditions(engine == "cel-go", runtime.GOMAXPROCS(0), nil)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(subjects)), "ns/subject")
 		})
 	}
 	// A reform (the 高企 award 20万 → 30万) against the library in force: both evaluated.
