@@ -93,7 +93,7 @@ func BenchmarkPopulation(b *testing.B) {
 	// Every applicable clause's condition alone, compiled against the cel-go
 	// interpreter (unknown facts as CEL unknowns), after checking that the
 	// two agree on every subject.
-	subjects := pop.snapshot()
+	subjects, _ := pop.snapshot()
 	conditions := func(useCEL bool, workers int, check [][]rules.Truth) {
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -146,6 +146,21 @@ func BenchmarkPopulation(b *testing.B) {
 		for b.Loop() {
 			if _, err := CompareOn(ctx, &pop, eng, reformed, 0, 0, 1, time.Now, runtime.GOMAXPROCS(0)); err != nil {
 				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
+	})
+	// The same, reusing a run of the library in force as the baseline (as the
+	// console does with the runner's latest run): only the reform is evaluated.
+	run, err := RunOn(ctx, &pop, eng, 0, 0, 1, time.Now, runtime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("simulate-reusing-run/cores=%d", runtime.GOMAXPROCS(0)), func(b *testing.B) {
+		for b.Loop() {
+			c, err := CompareWith(ctx, &pop, run, eng, reformed, 0, 0, 1, time.Now, runtime.GOMAXPROCS(0))
+			if err != nil || c.Base != run {
+				b.Fatalf("%v: the run was not reused", err)
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")

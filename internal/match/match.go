@@ -46,6 +46,14 @@ type Result struct {
 	needsFacts [][]Entry // by clause index: entitled but for missing facts
 	regions    []string  // every subject's region, for counting in a scope
 	memo       sync.Map  // answers already computed: a run never changes
+
+	// For reuse as the baseline of a simulation (CompareWith): the
+	// population and generation run over, the engine, and each subject's
+	// payments in the population's order.
+	pop    *Population
+	gen    uint64
+	engine *rules.Engine
+	paid   []money.Interval
 }
 
 // Memo returns the value fn computes for key, computing it once per run: a

@@ -193,3 +193,75 @@ func TestPopulationRefresh(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareWithReusesTheRun: a simulation reusing the latest run as its
+// baseline gives exactly what evaluating both libraries gives, and is not
+// reused once the population has changed.
+func TestCompareWithReusesTheRun(t *testing.T) {
+	ctx := context.Background()
+	db, eng, _ := demoStore(t, 400, 3)
+	var p Population
+	if _, err := p.Refresh(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := policy.ParseReform([]byte("title: t\nchanges:\n  - clause: ww-hte-new\n    amount: {fixed: 30万元}\n  - remove: ww-sci-innov-city\n"), "t", eng.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reformed, err := eng.Reform(rf.Replace, rf.Remove, rf.Add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := RunOn(ctx, &p, eng, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := CompareOn(ctx, &p, eng, reformed, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused, err := CompareWith(ctx, &p, run, eng, reformed, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reused.Base != run {
+		t.Fatal("the run was not reused")
+	}
+	for _, prefix := range []string{"", "6206"} {
+		x, gx, lx := both.Changes(prefix)
+		y, gy, ly := reused.Changes(prefix)
+		if len(x) == 0 || len(x) != len(y) || gx != gy || lx != ly {
+			t.Fatalf("scope %q: %d changes (%d gained, %d lost) evaluating both, %d (%d, %d) reusing the run", prefix, len(x), gx, lx, len(y), gy, ly)
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				t.Fatalf("change %d: %+v, want %+v", i, y[i], x[i])
+			}
+		}
+		tx, ty := both.Totals(prefix), reused.Totals(prefix)
+		if len(tx) != len(ty) {
+			t.Fatalf("totals: %d, want %d", len(ty), len(tx))
+		}
+		for i := range tx {
+			if tx[i] != ty[i] {
+				t.Fatalf("total %d: %+v, want %+v", i, ty[i], tx[i])
+			}
+		}
+	}
+	// After a refresh that loads something, the run is of an older population: not reused.
+	f, _, _ := db.Facts(ctx, "demo-000001")
+	h, _ := db.History(ctx, f.Subject.ID)
+	if _, err := db.PutFacts(ctx, h[len(h)-1].Facts, store.Entry{Source: "entry", By: "t", Note: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.Refresh(ctx, db); err != nil || n != 1 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	again, err := CompareWith(ctx, &p, run, eng, reformed, 0, 0, 1, time.Now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Base == run {
+		t.Error("a run of an older population was reused")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kechuang/internal/facts"
+	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -21,6 +22,7 @@ type Population struct {
 	Workers int // decoding goroutines; 0: GOMAXPROCS
 
 	mu       sync.RWMutex
+	gen      uint64 // counts the refreshes that loaded anything
 	subjects []*facts.Facts
 	version  map[string]int // id → facts version held
 	index    map[string]int // id → position in subjects
@@ -79,6 +81,7 @@ func (p *Population) Refresh(ctx context.Context, db *store.DB) (int, error) {
 	if p.version == nil {
 		p.version, p.index = map[string]int{}, map[string]int{}
 	}
+	p.gen++
 	for i, f := range loaded {
 		id := f.Subject.ID
 		if at, ok := p.index[id]; ok {
@@ -105,12 +108,13 @@ func (p *Population) Len() int {
 	return len(p.subjects)
 }
 
-// snapshot is the subjects held now; the facts they point to are never
-// changed in place (a refresh replaces them), so it can be read unlocked.
-func (p *Population) snapshot() []*facts.Facts {
+// snapshot is the subjects held now, and the generation they are of; the
+// facts they point to are never changed in place (a refresh replaces them),
+// so it can be read unlocked.
+func (p *Population) snapshot() ([]*facts.Facts, uint64) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return append([]*facts.Facts(nil), p.subjects...)
+	return append([]*facts.Facts(nil), p.subjects...), p.gen
 }
 
 // decodeAll streams every stored facts document and decodes them on n
@@ -163,9 +167,10 @@ func decodeAll(ctx context.Context, db *store.DB, n int, fn func(*facts.Facts, i
 // its as_of) for fiscal year fy (0: the date's year), on n goroutines.
 func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
 	started := now()
-	subjects := p.snapshot()
+	subjects, gen := p.snapshot()
 	n = max(1, min(n, len(subjects)))
 	parts := make([]*Result, n)
+	paidBy := make([]money.Interval, len(subjects)) // each goroutine writes its own indexes
 	var wg sync.WaitGroup
 	for w := range n {
 		parts[w] = newResult(eng, at, fy, policyVersion, started)
@@ -174,7 +179,7 @@ func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date
 			defer wg.Done()
 			ev := eng.NewEvaluator()
 			for i := w; i < len(subjects); i += n {
-				part.add(ev, subjects[i])
+				paidBy[i] = paid(eng, part.add(ev, subjects[i]))
 			}
 		}(parts[w])
 	}
@@ -183,6 +188,7 @@ func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date
 		return nil, err
 	}
 	r := merge(eng, parts, at, fy, policyVersion, started)
+	r.pop, r.gen, r.engine, r.paid = p, gen, eng, paidBy
 	r.Took = now().Sub(started)
 	return r, nil
 }
@@ -201,10 +207,57 @@ func merge(eng *rules.Engine, parts []*Result, at policy.Date, fy int64, policyV
 	return r
 }
 
+// CompareWith is CompareOn reusing a run of the library in force over the
+// same population (the runner's latest): only the reformed library is
+// evaluated, when the run is of this population as it is now, with this
+// engine, date and year; otherwise it is CompareOn.
+func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
+	subjects, gen := p.snapshot()
+	if baseRun == nil || baseRun.pop != p || baseRun.gen != gen || baseRun.engine != base || baseRun.At != at || baseRun.FiscalYear != fy || len(baseRun.paid) != len(subjects) {
+		return CompareOn(ctx, p, base, reform, at, fy, policyVersion, now, n)
+	}
+	started := now()
+	n = max(1, min(n, len(subjects)))
+	type part struct {
+		reform  *Result
+		changes []SubjectChange
+	}
+	parts := make([]part, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = part{reform: newResult(reform, at, fy, policyVersion, started)}
+		wg.Add(1)
+		go func(pt *part) {
+			defer wg.Done()
+			ev := reform.NewEvaluator()
+			for i := w; i < len(subjects); i += n {
+				f := subjects[i]
+				b, r := baseRun.paid[i], paid(reform, pt.reform.add(ev, f))
+				if b != r {
+					pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
+				}
+			}
+		}(&parts[w])
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &Comparison{BaseEngine: base, ReformEngine: reform, Base: baseRun}
+	var rs []*Result
+	for _, pt := range parts {
+		rs = append(rs, pt.reform)
+		c.changes = append(c.changes, pt.changes...)
+	}
+	c.Reform = merge(reform, rs, at, fy, policyVersion, started)
+	c.Reform.Took = now().Sub(started)
+	return c, nil
+}
+
 // CompareOn is Compare over the population in memory, on n goroutines.
 func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
 	started := now()
-	subjects := p.snapshot()
+	subjects, _ := p.snapshot()
 	n = max(1, min(n, len(subjects)))
 	type part struct {
 		base, reform *Result

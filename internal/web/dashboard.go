@@ -83,8 +83,8 @@ func (s *Server) dashboard(q *req) error {
 		by.Series = append(by.Series, sr)
 	}
 	d.Charts["payers"] = by
-	d.Charts["documents"] = bucketChart(d.Documents)
-	d.Charts["regions"] = bucketChart(d.Regions)
+	d.Charts["documents"] = bucketChart(d.Documents, q.lang.T("total.amount"))
+	d.Charts["regions"] = bucketChart(d.Regions, q.lang.T("total.amount"))
 	return s.render(q, http.StatusOK, "dashboard", q.lang.T("dashboard.title"), "dashboard", d)
 }
 
@@ -144,8 +144,8 @@ func sortedBuckets(m map[string]*bucket) []bucket {
 	return out
 }
 
-func bucketChart(bs []bucket) chart {
-	ch := chart{Kind: "bar", Unit: "元", Series: []series{{Name: "金额"}}}
+func bucketChart(bs []bucket, label string) chart {
+	ch := chart{Kind: "bar", Unit: "元", Series: []series{{Name: label}}}
 	for _, b := range bs {
 		ch.Categories = append(ch.Categories, b.Name)
 		ch.Series[0].Data = append(ch.Series[0].Data, int64(b.Amount.Min/money.Yuan))

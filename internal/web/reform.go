@@ -88,7 +88,8 @@ func (s *Server) reformRun(q *req) error {
 	if err != nil {
 		return err
 	}
-	cmp, err := match.CompareOn(q.r.Context(), pop, s.Engine, reformed, s.Match.At, s.Match.FY, s.PolicyVersion, s.now, runtime.GOMAXPROCS(0))
+	latest, _, _ := s.Match.Latest() // the baseline, when it is of the population as it is now
+	cmp, err := match.CompareWith(q.r.Context(), pop, latest, s.Engine, reformed, s.Match.At, s.Match.FY, s.PolicyVersion, s.now, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
