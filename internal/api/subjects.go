@@ -103,20 +103,14 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 // subjectFor loads a subject's facts after checking the account may act on it.
-func (s *Server) subjectFor(r *http.Request, u auth.User, a auth.Action) (*facts.Facts, int, error) {
-	id := r.PathValue("id")
-	if u.Role == auth.Enterprise && u.Subject != id {
-		// Not even whether it exists: the same answer as for a stranger.
-		return nil, 0, auth.CanSubject(u, a, auth.Subject{ID: id})
-	}
-	f, v, err := s.Store.Facts(r.Context(), id)
-	if err != nil {
-		if errs.KindOf(err) == errs.NotFound && u.Role != auth.Admin {
-			return nil, 0, errs.E(errs.Permission, "no subject %q within this account's reach", id)
+func (s *Server) subjectFor(r *http.Request, u auth.User, a auth.Action) (f *facts.Facts, v int, err error) {
+	err = auth.CheckSubject(u, a, r.PathValue("id"), func() (auth.Subject, error) {
+		if f, v, err = s.Store.Facts(r.Context(), r.PathValue("id")); err != nil {
+			return auth.Subject{}, err
 		}
-		return nil, 0, err
-	}
-	if err := auth.CanSubject(u, a, auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}); err != nil {
+		return auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}, nil
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	return f, v, nil

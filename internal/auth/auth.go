@@ -158,3 +158,22 @@ func Narrow(scope, region string) (string, error) {
 	}
 	return "", errs.E(errs.Permission, "region %s is outside this account's jurisdiction", region)
 }
+
+// CheckSubject decides whether u may act (a) on subject id, calling load to
+// fetch it only when the decision needs its region. A subject out of reach
+// and one that does not exist get the same refusal — an account cannot
+// learn whether another's subject exists — except for an admin, who is told
+// it is not found.
+func CheckSubject(u User, a Action, id string, load func() (Subject, error)) error {
+	if u.Role == Enterprise && u.Subject != id {
+		return CanSubject(u, a, Subject{ID: id})
+	}
+	s, err := load()
+	if err != nil {
+		if errs.KindOf(err) == errs.NotFound && u.Role != Admin {
+			return errs.E(errs.Permission, "no subject %q within this account's reach", id)
+		}
+		return err
+	}
+	return CanSubject(u, a, s)
+}

@@ -19,23 +19,18 @@ import (
 // account may read it. An enterprise asking for another subject, and staff
 // asking for one outside their jurisdiction or for one that does not exist,
 // get the same refusal: the answer does not tell whether it exists.
-func (s *Server) subjectFor(q *req) (*facts.Facts, int, error) {
+func (s *Server) subjectFor(q *req) (f *facts.Facts, v int, err error) {
 	u := *q.user
-	id := q.r.PathValue("id")
-	if u.Role == auth.Enterprise && u.Subject != id {
-		return nil, 0, auth.CanSubject(u, auth.Read, auth.Subject{ID: id})
-	}
 	if _, ok := auth.RegionScope(u); !ok && u.Role != auth.Enterprise {
 		return nil, 0, errs.E(errs.Permission, "%s", q.lang.T("err.no-subjects"))
 	}
-	f, v, err := s.Store.Facts(q.r.Context(), id)
-	if err != nil {
-		if errs.KindOf(err) == errs.NotFound && u.Role != auth.Admin {
-			return nil, 0, errs.E(errs.Permission, "no subject %q within this account's reach", id)
+	err = auth.CheckSubject(u, auth.Read, q.r.PathValue("id"), func() (auth.Subject, error) {
+		if f, v, err = s.Store.Facts(q.r.Context(), q.r.PathValue("id")); err != nil {
+			return auth.Subject{}, err
 		}
-		return nil, 0, err
-	}
-	if err := auth.CanSubject(u, auth.Read, auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}); err != nil {
+		return auth.Subject{ID: f.Subject.ID, Region: f.Subject.Region}, nil
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	return f, v, nil
