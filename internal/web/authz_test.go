@@ -259,4 +259,13 @@ func TestCSRF(t *testing.T) {
 	if res := c.get("/console"); res.status != http.StatusOK {
 		t.Errorf("the session ended on a forged sign-out: status %d", res.status)
 	}
+	// A sign-in form posted from another site is refused (login CSRF); from this one it works.
+	for origin, want := range map[string]int{"https://evil.example": http.StatusForbidden, f.srv.URL: http.StatusSeeOther} {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/login", strings.NewReader(url.Values{"id": {"ent-a"}, "password": {testPassword}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		if res := f.anon(t).do(req); res.status != want {
+			t.Errorf("sign-in posted from %s: status %d, want %d", origin, res.status, want)
+		}
+	}
 }

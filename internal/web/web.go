@@ -201,8 +201,12 @@ func (s *Server) adapt(p Page) http.Handler {
 			return
 		}
 		err := s.allow(q, p)
-		if err == nil {
-			if r.Method == http.MethodPost && p.Access != Public {
+		if err == nil && r.Method == http.MethodPost {
+			// A form posted from another site is refused, sign-in included
+			// (login CSRF); signed-in forms also carry the session's token.
+			if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r) {
+				err = errs.E(errs.Permission, "%s", q.lang.T("err.csrf"))
+			} else if p.Access != Public {
 				err = q.checkCSRF()
 			}
 		}
@@ -267,6 +271,12 @@ func (s *Server) allow(q *req, p Page) error {
 		}
 	}
 	return nil
+}
+
+// sameOrigin reports whether an Origin header names this server.
+func sameOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
 }
 
 func (q *req) checkCSRF() error {
