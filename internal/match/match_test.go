@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"slices"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -195,58 +196,81 @@ func TestPopulationRefresh(t *testing.T) {
 }
 
 // TestCompareWithReusesTheRun: a simulation reusing the latest run as its
-// baseline gives exactly what evaluating both libraries gives, and is not
-// reused once the population has changed.
+// baseline (and re-deciding only the subjects a changed clause applies to)
+// gives exactly what evaluating both libraries over everyone gives, for
+// every kind of change; and a run of an older population is not reused.
 func TestCompareWithReusesTheRun(t *testing.T) {
 	ctx := context.Background()
-	db, eng, _ := demoStore(t, 400, 3)
+	db, eng, _ := demoStore(t, 600, 3)
 	var p Population
 	if _, err := p.Refresh(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	rf, err := policy.ParseReform([]byte("title: t\nchanges:\n  - clause: ww-hte-new\n    amount: {fixed: 30万元}\n  - remove: ww-sci-innov-city\n"), "t", eng.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reformed, err := eng.Reform(rf.Replace, rf.Remove, rf.Add)
-	if err != nil {
 		t.Fatal(err)
 	}
 	run, err := RunOn(ctx, &p, eng, 0, 0, 1, time.Now, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	both, err := CompareOn(ctx, &p, eng, reformed, 0, 0, 1, time.Now, 2)
-	if err != nil {
-		t.Fatal(err)
+	reforms := map[string]string{
+		"amount":    "  - clause: ww-hte-new\n    amount: {fixed: 30万元}\n",
+		"threshold": "  - clause: ww-rd-internal\n    when: subject.above_scale && subject.industrial && last.rd_internal >= wan(600)\n",
+		"remove":    "  - remove: ww-sci-innov-city\n",
+		"add":       "  - add:\n      document: taian-2024\n      id: ta-new\n      title: t\n      beneficiary: [enterprise]\n      level: city\n      amount: {fixed: 1万元}\n      payer: 泰安市级财政\n",
+		"several":   "  - clause: ww-hte-new\n    amount: {fixed: 10万元}\n  - remove: ww-challenge\n",
 	}
-	reused, err := CompareWith(ctx, &p, run, eng, reformed, 0, 0, 1, time.Now, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reused.Base != run {
-		t.Fatal("the run was not reused")
-	}
-	for _, prefix := range []string{"", "6206"} {
-		x, gx, lx := both.Changes(prefix)
-		y, gy, ly := reused.Changes(prefix)
-		if len(x) == 0 || len(x) != len(y) || gx != gy || lx != ly {
-			t.Fatalf("scope %q: %d changes (%d gained, %d lost) evaluating both, %d (%d, %d) reusing the run", prefix, len(x), gx, lx, len(y), gy, ly)
-		}
-		for i := range x {
-			if x[i] != y[i] {
-				t.Fatalf("change %d: %+v, want %+v", i, y[i], x[i])
+	for name, changes := range reforms {
+		t.Run(name, func(t *testing.T) {
+			rf, err := policy.ParseReform([]byte("title: t\nchanges:\n"+changes), "t", eng.Files)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		tx, ty := both.Totals(prefix), reused.Totals(prefix)
-		if len(tx) != len(ty) {
-			t.Fatalf("totals: %d, want %d", len(ty), len(tx))
-		}
-		for i := range tx {
-			if tx[i] != ty[i] {
-				t.Fatalf("total %d: %+v, want %+v", i, ty[i], tx[i])
+			reformed, err := eng.Reform(rf.Replace, rf.Remove, rf.Add)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			both, err := CompareOn(ctx, &p, eng, reformed, 0, 0, 1, time.Now, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reused, err := CompareWith(ctx, &p, run, eng, reformed, 0, 0, 1, time.Now, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reused.Base != run {
+				t.Fatal("the run was not reused")
+			}
+			total := 0
+			for _, prefix := range []string{"", "6206", "3709", "130407"} {
+				x, gx, lx := both.Changes(prefix)
+				y, gy, ly := reused.Changes(prefix)
+				if len(x) != len(y) || gx != gy || lx != ly {
+					t.Fatalf("scope %q: %d changes (%d gained, %d lost) evaluating both, %d (%d, %d) reusing the run", prefix, len(x), gx, lx, len(y), gy, ly)
+				}
+				for i := range x {
+					if x[i] != y[i] {
+						t.Fatalf("change %d: %+v, want %+v", i, y[i], x[i])
+					}
+				}
+				total += len(x)
+				if !slices.Equal(both.Totals(prefix), reused.Totals(prefix)) {
+					t.Fatalf("scope %q totals: %+v, want %+v", prefix, reused.Totals(prefix), both.Totals(prefix))
+				}
+				if !slices.Equal(both.Clauses(prefix, rf), reused.Clauses(prefix, rf)) {
+					t.Fatalf("scope %q clauses differ", prefix)
+				}
+				if both.Reform.SubjectsIn(prefix) != reused.Reform.SubjectsIn(prefix) {
+					t.Fatalf("scope %q: subject counts differ", prefix)
+				}
+				for _, c := range reformed.Clauses {
+					if !slices.Equal(both.Reform.Entitled(c, prefix), reused.Reform.Entitled(c, prefix)) ||
+						!slices.Equal(both.Reform.NeedsFacts(c, prefix), reused.Reform.NeedsFacts(c, prefix)) {
+						t.Fatalf("scope %q clause %s: lists differ", prefix, c.ID)
+					}
+				}
+			}
+			if total == 0 {
+				t.Fatal("the reform changes nothing: the test proves little")
+			}
+		})
 	}
 	// After a refresh that loads something, the run is of an older population: not reused.
 	f, _, _ := db.Facts(ctx, "demo-000001")
@@ -257,6 +281,7 @@ func TestCompareWithReusesTheRun(t *testing.T) {
 	if n, err := p.Refresh(ctx, db); err != nil || n != 1 {
 		t.Fatalf("refresh: %d %v", n, err)
 	}
+	reformed, _ := eng.Reform(nil, []string{"ww-hte-new"}, nil)
 	again, err := CompareWith(ctx, &p, run, eng, reformed, 0, 0, 1, time.Now, 2)
 	if err != nil {
 		t.Fatal(err)

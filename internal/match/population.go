@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -217,6 +218,11 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 		return CompareOn(ctx, p, base, reform, at, fy, policyVersion, now, n)
 	}
 	started := now()
+	// Only subjects to whom a changed, added or removed clause applies can
+	// decide differently: a clause that does not apply pays nothing and
+	// takes nothing from others. The rest keep the baseline's entitlements.
+	changed := changedClauses(base, reform)
+	affected := make([]bool, len(subjects))
 	n = max(1, min(n, len(subjects)))
 	type part struct {
 		reform  *Result
@@ -232,6 +238,11 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 			ev := reform.NewEvaluator()
 			for i := w; i < len(subjects); i += n {
 				f := subjects[i]
+				_, y := baseRun.dateOf(f)
+				if !slices.ContainsFunc(changed, func(c *rules.Clause) bool { return rules.Applicable(c, f, y) }) {
+					continue
+				}
+				affected[i] = true
 				b, r := baseRun.paid[i], paid(reform, pt.reform.add(ev, f))
 				if b != r {
 					pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
@@ -249,9 +260,54 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 		rs = append(rs, pt.reform)
 		c.changes = append(c.changes, pt.changes...)
 	}
-	c.Reform = merge(reform, rs, at, fy, policyVersion, started)
-	c.Reform.Took = now().Sub(started)
+	r := merge(reform, rs, at, fy, policyVersion, started)
+	// The unaffected subjects: the baseline's entries for every unchanged clause.
+	skip := map[string]bool{}
+	for i, f := range subjects {
+		if affected[i] {
+			skip[f.Subject.ID] = true
+		}
+	}
+	for _, rc := range reform.Clauses {
+		bc, ok := base.ClauseByID(rc.ID)
+		if !ok || bc.Clause != rc.Clause {
+			continue // changed or added: only affected subjects can have entries
+		}
+		for _, e := range baseRun.entitled[bc.Index] {
+			if !skip[e.Subject] {
+				r.entitled[rc.Index] = append(r.entitled[rc.Index], e)
+			}
+		}
+		for _, e := range baseRun.needsFacts[bc.Index] {
+			if !skip[e.Subject] {
+				r.needsFacts[rc.Index] = append(r.needsFacts[rc.Index], e)
+			}
+		}
+	}
+	r.Subjects, r.regions = baseRun.Subjects, baseRun.regions
+	r.Took = now().Sub(started)
+	c.Reform = r
 	return c, nil
+}
+
+// changedClauses lists the clauses a reform changes, adds or removes, in
+// whichever engine has them (both versions of a changed clause).
+func changedClauses(base, reform *rules.Engine) []*rules.Clause {
+	var out []*rules.Clause
+	for _, rc := range reform.Clauses {
+		if bc, ok := base.ClauseByID(rc.ID); !ok || bc.Clause != rc.Clause {
+			out = append(out, rc)
+			if ok {
+				out = append(out, bc)
+			}
+		}
+	}
+	for _, bc := range base.Clauses {
+		if _, ok := reform.ClauseByID(bc.ID); !ok {
+			out = append(out, bc)
+		}
+	}
+	return out
 }
 
 // CompareOn is Compare over the population in memory, on n goroutines.

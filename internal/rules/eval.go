@@ -371,3 +371,9 @@ func BudgetYear(c *policy.Clause, fy int64) int64 {
 	}
 	return fy
 }
+
+// Applicable reports whether clause c applies to the subject in fiscal year
+// fy at all (validity, region, beneficiary kind); a clause that does not
+// apply decides nothing for the subject and takes nothing from other
+// clauses.
+func Applicable(c *Clause, f *facts.Facts, fy int64) bool { return applicable(c, f, fy) }
