@@ -2,9 +2,9 @@ package match
 
 import (
 	"context"
-	"slices"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
