@@ -37,7 +37,12 @@ func Compare(ctx context.Context, db *store.DB, base, reform *rules.Engine, at p
 	if _, err := p.Refresh(ctx, db); err != nil {
 		return nil, err
 	}
-	return CompareOn(ctx, p, base, reform, at, fy, policyVersion, now, runtime.GOMAXPROCS(0))
+	n := runtime.GOMAXPROCS(0)
+	run, err := RunOn(ctx, p, base, at, fy, policyVersion, now, n)
+	if err != nil {
+		return nil, err
+	}
+	return CompareWith(ctx, p, run, base, reform, at, fy, policyVersion, now, n)
 }
 
 // paid sums a subject's payments under eng.
