@@ -353,3 +353,15 @@ func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, a
 	c.Base.Took, c.Reform.Took = took, took
 	return c, nil
 }
+
+// PopulationOf holds the given subjects (for evaluating subjects that are
+// not stored, and for tests); Refresh is not meant for it.
+func PopulationOf(subjects []*facts.Facts) *Population {
+	p := &Population{version: map[string]int{}, index: map[string]int{}, gen: 1}
+	for _, f := range subjects {
+		p.index[f.Subject.ID] = len(p.subjects)
+		p.subjects = append(p.subjects, f)
+		p.version[f.Subject.ID] = 1
+	}
+	return p
+}
