@@ -38,6 +38,9 @@ type Server struct {
 	PolicyVersion int       // the stored version of Engine's library, recorded with evaluations
 	Log           *slog.Logger
 	Now           func() time.Time // for default evaluation dates; Asia/Shanghai
+	// Changed is told when stored facts change (the population match runs
+	// again); nil: nobody listens.
+	Changed func()
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error

@@ -221,6 +221,9 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.Changed != nil {
+		s.Changed()
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{"version": v})
 }
 

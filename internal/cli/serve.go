@@ -83,7 +83,7 @@ func runServe(e *env, args []string) error {
 	}
 	now := func() time.Time { return time.Now().In(shanghai) }
 	runner := &match.Runner{DB: db, Engine: eng, PolicyVersion: pv, Now: now, At: at}
-	a := &api.Server{Engine: eng, Store: db, PolicyVersion: pv, Log: log, Now: now}
+	a := &api.Server{Engine: eng, Store: db, PolicyVersion: pv, Log: log, Now: now, Changed: runner.Trigger}
 	w, err := web.New(&web.Server{Engine: eng, Store: db, PolicyVersion: pv, Match: runner, Log: log, Now: now})
 	if err != nil {
 		return err

@@ -297,6 +297,7 @@ type Runner struct {
 	mu      sync.Mutex
 	latest  *Result
 	running bool
+	pending bool // data changed while a run was under way: run again after it
 	lastErr error
 	pop     Population
 }
@@ -317,29 +318,42 @@ func (m *Runner) Latest() (*Result, bool, error) {
 	return m.latest, m.running, m.lastErr
 }
 
-// Run runs the match now, unless one is already running
-// (then it returns at once with false).
+// Run runs the match now. If one is already running it returns at once
+// with false, and the running one runs once more when it finishes, so the
+// latest run always reflects the last change.
 func (m *Runner) Run(ctx context.Context) (bool, error) {
 	m.mu.Lock()
 	if m.running {
+		m.pending = true
 		m.mu.Unlock()
 		return false, nil
 	}
 	m.running = true
 	m.mu.Unlock()
-	var r *Result
-	p, err := m.Population(ctx)
-	if err == nil {
-		r, err = RunOn(ctx, p, m.Engine, m.At, m.FY, m.PolicyVersion, m.Now, runtime.GOMAXPROCS(0))
+	for {
+		var r *Result
+		p, err := m.Population(ctx)
+		if err == nil {
+			r, err = RunOn(ctx, p, m.Engine, m.At, m.FY, m.PolicyVersion, m.Now, runtime.GOMAXPROCS(0))
+		}
+		m.mu.Lock()
+		m.lastErr = err
+		if err == nil {
+			m.latest = r
+		}
+		if !m.pending || err != nil {
+			m.running, m.pending = false, false
+			m.mu.Unlock()
+			return true, err
+		}
+		m.pending = false
+		m.mu.Unlock()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.running = false
-	m.lastErr = err
-	if err == nil {
-		m.latest = r
-	}
-	return true, err
+}
+
+// Trigger runs the match in the background after data changed (see Run).
+func (m *Runner) Trigger() {
+	go m.Run(context.WithoutCancel(context.Background()))
 }
 
 // Each calls fn for every entitlement under prefix, in no particular order,

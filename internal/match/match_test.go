@@ -290,3 +290,52 @@ func TestCompareWithReusesTheRun(t *testing.T) {
 		t.Error("a run of an older population was reused")
 	}
 }
+
+// TestRunnerFollowsChanges: a change triggers a run, and a change made while
+// a run is under way is followed by another, so the latest run reflects it.
+func TestRunnerFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	db, eng, _ := demoStore(t, 300, 9)
+	m := &Runner{DB: db, Engine: eng, PolicyVersion: 1, Now: time.Now}
+	if _, err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := m.Latest()
+	cl, _ := eng.ClauseByID("ww-hte-new")
+	list := first.Entitled(cl, "")
+	if len(list) < 2 {
+		t.Fatalf("%d entitled to ww-hte-new: the test proves little", len(list))
+	}
+	move := func(id string) {
+		h, err := db.History(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		json.Unmarshal(h[len(h)-1].Facts, &m)
+		m["subject"].(map[string]any)["region"] = "130407"
+		b, _ := json.Marshal(m)
+		if _, err := db.PutFacts(ctx, b, store.Entry{Source: "entry", By: "t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two changes, each followed by a trigger, the second while the first run may still be going.
+	move(list[0].Subject)
+	m.Trigger()
+	move(list[1].Subject)
+	m.Trigger()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r, running, err := m.Latest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !running && len(r.Entitled(cl, "")) == len(list)-2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the latest run still has %d entitled, want %d", len(r.Entitled(cl, "")), len(list)-2)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -252,6 +252,7 @@ func (s *Server) editSave(q *req) error {
 	if _, err := s.Store.PutFacts(q.r.Context(), b, store.Entry{Source: entry, By: u.ID, Note: note}); err != nil {
 		return err
 	}
+	s.Match.Trigger() // the 免申即享 lists follow the new figures
 	http.Redirect(q.w, q.r, "/subjects/"+f.Subject.ID+"?saved=1", http.StatusSeeOther)
 	return nil
 }

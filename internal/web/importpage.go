@@ -110,6 +110,7 @@ func (s *Server) importUpload(q *req) error {
 			return err
 		}
 		d.Imported = len(ok)
+		s.Match.Trigger() // the 免申即享 lists follow the imported data
 	}
 	slices.SortStableFunc(report, func(a, b registry.RowError) int { return a.Row - b.Row })
 	d.Total = len(report)

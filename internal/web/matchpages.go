@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -82,11 +81,7 @@ func (s *Server) matchRun(q *req) error {
 	if q.user.Role == auth.Finance {
 		return errs.E(errs.Permission, "%s", q.lang.T("match.run.forbidden"))
 	}
-	go func() {
-		if _, err := s.Match.Run(context.Background()); err != nil {
-			s.log().Error("population match failed", "err", err)
-		}
-	}()
+	s.Match.Trigger()
 	http.Redirect(q.w, q.r, "/console/match", http.StatusSeeOther)
 	return nil
 }
