@@ -19,7 +19,7 @@ ADDR     ?= :8080
 DB       ?= data/kechuang.db
 DEMO     ?= 5000
 
-.PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web bench-population clean
+.PHONY: run tour test build assets vet check coverage fuzz bench schema hanzi-data region-data bench-api bench-web bench-population bench-opa clean
 
 ## run: build (with the npm assets), put the bundled policy library in force (checked, a new
 ## version only when it changed) and serve the platform on $(ADDR): SQLite at $(DB), with
@@ -56,6 +56,7 @@ test: vet build
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  echo "*** make test: browser tests SKIPPED — chromium is not installed (run scripts/setup) ***"
 	scripts/with-postgres scripts/test-backup-restore
+	cd bench/opa && $(GO) test -count=1 ./...
 	$(GO) run ./cmd/kechuang check policies
 	$(GO) run ./cmd/kechuang coverage policies
 
@@ -92,6 +93,12 @@ bench-web:
 ## bench-population: the whole stored population × every clause (100,000 demo subjects; KECHUANG_BENCH_SUBJECTS to change)
 bench-population:
 	$(GO) test -run='^$$' -bench=Population -benchtime=3x -count=3 -timeout=1200s ./internal/match | tee bench-population.txt
+
+## bench-opa: kechuang, the cel-go interpreter and OPA/Rego on the same conditions over 10,000,
+## 100,000 and 1,000,000 demo subjects, checked to agree first (bench/opa; about 15 minutes)
+bench-opa:
+	cd bench/opa && $(GO) test -run='^$$' -bench=Engines -benchtime=1x -benchmem -timeout=60m | tee ../../bench-opa.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -ignore /run -col /engine bench-opa.txt
 
 ## schema: regenerate docs/facts.md from the facts types
 schema:
