@@ -93,9 +93,16 @@ func newResult(eng *rules.Engine, at policy.Date, fy int64, policyVersion int, s
 
 // dateOf is the date and fiscal year subject f is evaluated at.
 func (r *Result) dateOf(f *facts.Facts) (policy.Date, int64) {
-	d, y := r.At, r.FiscalYear
+	return evalDate(r.At, r.FiscalYear, policy.DateOf(r.Started), f)
+}
+
+// evalDate is the date and fiscal year a run at date at for fiscal year fy
+// evaluates f at: at, else the date its data are as of, else today; fy,
+// else that date's year.
+func evalDate(at policy.Date, fy int64, today policy.Date, f *facts.Facts) (policy.Date, int64) {
+	d, y := at, fy
 	if d == 0 {
-		d = policy.DateOf(r.Started)
+		d = today
 		if a, err := policy.ParseDate(f.AsOf); err == nil {
 			d = a
 		}
@@ -109,10 +116,17 @@ func (r *Result) dateOf(f *facts.Facts) (policy.Date, int64) {
 // add evaluates one subject and records its entitlements; it returns the
 // decisions (valid until ev's next use).
 func (r *Result) add(ev *rules.Evaluator, f *facts.Facts) []rules.Decision {
-	r.Subjects++
-	r.regions = append(r.regions, f.Subject.Region)
 	d, y := r.dateOf(f)
 	ds := ev.Decide(f, d, y)
+	r.record(f, y, ds)
+	return ds
+}
+
+// record counts subject f, evaluated for fiscal year y, and keeps its
+// entitlements and the clauses that need facts (ds nil: none).
+func (r *Result) record(f *facts.Facts, y int64, ds []rules.Decision) {
+	r.Subjects++
+	r.regions = append(r.regions, f.Subject.Region)
 	for i := range ds {
 		dc := &ds[i]
 		var to *[][]Entry
@@ -127,7 +141,6 @@ func (r *Result) add(ev *rules.Evaluator, f *facts.Facts) []rules.Decision {
 		(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
 			Region: f.Subject.Region, FY: y, Amount: dc.Amount, Unspecified: dc.Unspecified})
 	}
-	return ds
 }
 
 // InScope reports whether region lies under the GB/T 2260 prefix ("" is everywhere).

@@ -27,6 +27,38 @@ type Population struct {
 	subjects []*facts.Facts
 	version  map[string]int // id → facts version held
 	index    map[string]int // id → position in subjects
+
+	tabMu  sync.Mutex
+	tab    *rules.Table // the subjects in columns, for the latest tabKey
+	tabKey tableKey
+}
+
+// tableKey is what a Table depends on: the subjects held and the dates they
+// are evaluated at.
+type tableKey struct {
+	gen   uint64
+	at    policy.Date
+	fy    int64
+	today policy.Date // the date of subjects without as_of when at is zero
+}
+
+// table returns the population in columns for evaluating eng at date at
+// for fiscal year fy (zero: each subject at its as_of, else today), built
+// once per generation and dates and shared by the runs and simulations
+// that follow. Its rows are the subjects in the population's order.
+func (p *Population) table(eng *rules.Engine, at policy.Date, fy int64, today policy.Date) (*rules.Table, uint64) {
+	subjects, gen := p.snapshot()
+	key := tableKey{gen, at, fy, today}
+	if at != 0 {
+		key.today = 0
+	}
+	p.tabMu.Lock()
+	defer p.tabMu.Unlock()
+	if p.tab == nil || p.tabKey != key {
+		p.tab, p.tabKey = rules.NewTable(eng, subjects, func(f *facts.Facts) (policy.Date, int64) { return evalDate(at, fy, today, f) }), key
+	}
+	p.tab = p.tab.For(eng)
+	return p.tab, gen
 }
 
 // Refresh loads the subjects whose current facts version differs from the
@@ -165,13 +197,54 @@ func decodeAll(ctx context.Context, db *store.DB, n int, fn func(*facts.Facts, i
 }
 
 // RunOn evaluates the population in memory at date at (0: each subject at
-// its as_of) for fiscal year fy (0: the date's year), on n goroutines.
+// its as_of) for fiscal year fy (0: the date's year), on n goroutines,
+// column at a time (rules.Columnar): each goroutine takes a contiguous
+// share of the subjects and, a batch at a time, computes every clause's
+// condition over the batch's columns, then decides in full only the
+// subjects with a clause true, unknown or in error (rules.DecideFrom).
+// The result is RunRows's (TestColumnarRunAgrees).
 func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
+	started := now()
+	tab, gen := p.table(eng, at, fy, policy.DateOf(started))
+	subjects := tab.Subjects
+	n = max(1, min(n, len(subjects)))
+	parts := make([]*Result, n)
+	paidBy := make([]money.Interval, len(subjects)) // each goroutine writes its own indexes
+	share := (len(subjects) + n - 1) / n
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = newResult(eng, at, fy, policyVersion, started)
+		lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+		wg.Go(func() {
+			s := newSweep(eng, tab)
+			for b := lo; b < hi && ctx.Err() == nil; b += rules.BatchRows {
+				e := min(b+rules.BatchRows, hi)
+				s.conditions(b, e)
+				for r := b; r < e; r++ {
+					paidBy[r] = s.decide(parts[w], r-b, r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := merge(eng, parts, at, fy, policyVersion, started)
+	r.pop, r.gen, r.engine, r.paid = p, gen, eng, paidBy
+	r.Took = now().Sub(started)
+	return r, nil
+}
+
+// RunRows is RunOn a subject at a time with the one-subject evaluator
+// (rules.Evaluator.Decide on every clause): the reference the columnar run
+// is tested against, and its baseline in the benchmarks.
+func RunRows(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Result, error) {
 	started := now()
 	subjects, gen := p.snapshot()
 	n = max(1, min(n, len(subjects)))
 	parts := make([]*Result, n)
-	paidBy := make([]money.Interval, len(subjects)) // each goroutine writes its own indexes
+	paidBy := make([]money.Interval, len(subjects))
 	var wg sync.WaitGroup
 	for w := range n {
 		parts[w] = newResult(eng, at, fy, policyVersion, started)
@@ -221,6 +294,7 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 	// Only subjects to whom a changed, added or removed clause applies can
 	// decide differently: a clause that does not apply pays nothing and
 	// takes nothing from others. The rest keep the baseline's entitlements.
+	tab, _ := p.table(reform, at, fy, policy.DateOf(baseRun.Started))
 	changed := changedClauses(base, reform)
 	affected := make([]bool, len(subjects))
 	n = max(1, min(n, len(subjects)))
@@ -229,26 +303,38 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 		changes []SubjectChange
 	}
 	parts := make([]part, n)
+	share := (len(subjects) + n - 1) / n
 	var wg sync.WaitGroup
 	for w := range n {
 		parts[w] = part{reform: newResult(reform, at, fy, policyVersion, started)}
-		wg.Add(1)
-		go func(pt *part) {
-			defer wg.Done()
-			ev := reform.NewEvaluator()
-			for i := w; i < len(subjects); i += n {
+		lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+		wg.Go(func() {
+			pt := &parts[w]
+			s := newSweep(reform, tab)
+			rows := make([]int32, 0, rules.BatchRows)
+			flush := func() {
+				s.of(rows)
+				for k, r := range rows {
+					b, x := baseRun.paid[r], s.decide(pt.reform, k, int(r))
+					if b != x {
+						f := subjects[r]
+						pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: x})
+					}
+				}
+				rows = rows[:0]
+			}
+			for i := lo; i < hi && ctx.Err() == nil; i++ {
 				f := subjects[i]
-				_, y := baseRun.dateOf(f)
-				if !slices.ContainsFunc(changed, func(c *rules.Clause) bool { return rules.Applicable(c, f, y) }) {
+				if !slices.ContainsFunc(changed, func(c *rules.Clause) bool { return rules.Applicable(c, f, tab.FY[i]) }) {
 					continue
 				}
 				affected[i] = true
-				b, r := baseRun.paid[i], paid(reform, pt.reform.add(ev, f))
-				if b != r {
-					pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
+				if rows = append(rows, int32(i)); len(rows) == rules.BatchRows {
+					flush()
 				}
 			}
-		}(&parts[w])
+			flush()
+		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -310,8 +396,100 @@ func changedClauses(base, reform *rules.Engine) []*rules.Clause {
 	return out
 }
 
-// CompareOn is Compare over the population in memory, on n goroutines.
+// CompareOn is Compare over the population in memory, on n goroutines,
+// column at a time for both libraries (see RunOn).
 func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
+	started := now()
+	p.table(base, at, fy, policy.DateOf(started))
+	tab, _ := p.table(reform, at, fy, policy.DateOf(started)) // with base's columns too
+	subjects := tab.Subjects
+	n = max(1, min(n, len(subjects)))
+	type part struct {
+		base, reform *Result
+		changes      []SubjectChange
+	}
+	parts := make([]part, n)
+	share := (len(subjects) + n - 1) / n
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = part{base: newResult(base, at, fy, policyVersion, started), reform: newResult(reform, at, fy, policyVersion, started)}
+		lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+		wg.Go(func() {
+			pt := &parts[w]
+			sb, sr := newSweep(base, tab), newSweep(reform, tab)
+			for b := lo; b < hi && ctx.Err() == nil; b += rules.BatchRows {
+				e := min(b+rules.BatchRows, hi)
+				sb.conditions(b, e)
+				sr.conditions(b, e)
+				for r := b; r < e; r++ {
+					x, y := sb.decide(pt.base, r-b, r), sr.decide(pt.reform, r-b, r)
+					if x != y {
+						f := subjects[r]
+						pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: x, Reform: y})
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &Comparison{BaseEngine: base, ReformEngine: reform}
+	var bs, rs []*Result
+	for _, pt := range parts {
+		bs, rs = append(bs, pt.base), append(rs, pt.reform)
+		c.changes = append(c.changes, pt.changes...)
+	}
+	c.Base = merge(base, bs, at, fy, policyVersion, started)
+	c.Reform = merge(reform, rs, at, fy, policyVersion, started)
+	took := now().Sub(started)
+	c.Base.Took, c.Reform.Took = took, took
+	return c, nil
+}
+
+// sweep is one goroutine's column-at-a-time evaluation of an engine over
+// a table: the conditions of a batch of rows, then each row decided from
+// them.
+type sweep struct {
+	eng    *rules.Engine
+	tab    *rules.Table
+	col    *rules.Columnar
+	ev     *rules.Evaluator
+	truths []rules.Truth
+}
+
+func newSweep(eng *rules.Engine, tab *rules.Table) *sweep {
+	return &sweep{eng: eng, tab: tab, col: eng.NewColumnar(tab), ev: eng.NewEvaluator(), truths: make([]rules.Truth, rules.BatchRows*len(eng.Clauses))}
+}
+
+// conditions evaluates rows lo … hi-1 (at most rules.BatchRows).
+func (s *sweep) conditions(lo, hi int) {
+	s.col.Conditions(lo, hi, s.truths[:(hi-lo)*len(s.eng.Clauses)])
+}
+
+// of evaluates the given rows (at most rules.BatchRows).
+func (s *sweep) of(rows []int32) {
+	s.col.ConditionsOf(rows, s.truths[:len(rows)*len(s.eng.Clauses)])
+}
+
+// decide records table row r (position k of the batch) in res and returns
+// its payments.
+func (s *sweep) decide(res *Result, k, r int) money.Interval {
+	nc := len(s.eng.Clauses)
+	tr := s.truths[k*nc : (k+1)*nc]
+	f := s.tab.Subjects[r]
+	if !rules.Candidate(tr) {
+		res.record(f, s.tab.FY[r], nil)
+		return money.Interval{}
+	}
+	ds := s.ev.DecideFrom(f, s.tab.At[r], s.tab.FY[r], tr)
+	res.record(f, s.tab.FY[r], ds)
+	return paid(s.eng, ds)
+}
+
+// compareRows is CompareOn a subject at a time (the reference for tests).
+func compareRows(ctx context.Context, p *Population, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
 	started := now()
 	subjects, _ := p.snapshot()
 	n = max(1, min(n, len(subjects)))

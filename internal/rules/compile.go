@@ -39,6 +39,7 @@ type Clause struct {
 
 	ref cel.Program // reference interpreter for the condition
 	src string
+	vec *vecCond // the condition's vector form, for Columnar
 
 	validFrom, validTo string      // "YYYY-MM-DD"; validTo empty: no end
 	fromDate, toDate   policy.Date // the same as dates
@@ -145,6 +146,7 @@ func compileClause(pc *policy.Clause, doc *policy.Document) (*Clause, errs.List)
 		} else {
 			c.when, c.refs, c.ref, c.hasWhen, c.src = v, refs, prg, true, pc.When.Src
 			c.conjuncts = splitConjuncts(pc.When, pc.ForEach)
+			c.vec = vectorCondition(pc.When, pc.ForEach, v.b)
 		}
 	}
 	a, err := compileAmount(pc.Amount, pc.ForEach, c.list)

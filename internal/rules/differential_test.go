@@ -287,32 +287,34 @@ func TestEvaluateTotal(t *testing.T) {
 }
 
 // Operators beyond what the library uses today, checked the same way.
+var operatorExprs = []string{
+	"cur.revenue + last.revenue > wan(1000)",
+	"cur.revenue - last.revenue >= 0 || cur.revenue * 2 < last.revenue",
+	"cur.revenue / (last.employees - last.employees) > 0",
+	"cur.revenue % 7 == 3 && -cur.employees < 0",
+	"(cur.rd_intensity > pct(1) ? cur.revenue : last.revenue) >= yi(1)",
+	"double(cur.employees) / 3.0 > 10.5 && int(cur.rd_intensity * 100.0) >= 1",
+	"subject.region.startsWith('62') && !subject.region.endsWith('00') && subject.name.contains('')",
+	"subject.size in ['small', 'micro'] && subject.age in [30, 40, 50]",
+	"recognitions.exists(r, r.kind == 'high_tech_enterprise' && awards.all(a, a.year <= r.year))",
+	"size(recognitions) + size(awards) >= 2 && size(subject.region) == 6",
+	"subject.above_scale == subject.industrial && subject.kind != 'person'",
+	"cur.revenue * cur.revenue * cur.revenue > 0",
+	"pct(cur.employees) <= 1.5 && last.super_deduction_first",
+	"subject.region < '3' || subject.region >= '62'",
+	"cur.revenue / (cur.employees - cur.employees) > 0 && last.revenue > 0",
+	"last.revenue > 0 && cur.revenue / (cur.employees - cur.employees) > 0",
+	"cur.revenue / (cur.employees - cur.employees) > 0 || last.revenue > 0",
+	"!(cur.revenue % (last.employees * 0) == 0) || subject.above_scale",
+	"recognitions.exists(r, r.year / (cur.employees - cur.employees) > 0 || r.kind == 'gazelle')",
+	"growth(last2.net_assets, last.net_assets, cur.net_assets) >= pct(35) || growth(0, last.sales, cur.sales) > 0.0",
+	"days(subject.established, at) >= 365 && at_year == fy",
+	"size(ip.filter(i, i.class == 1 && (i.valid_until == '' || i.valid_until >= at))) >= size(incidents.filter(x, x.kind == 'safety'))",
+	"(subject.established_year <= fy - 2 ? last2.rd_expense : 0) + cur.rd_domestic > cur.cost_expense",
+}
+
 func TestCompiledAgreesWithCELOperators(t *testing.T) {
-	exprs := []string{
-		"cur.revenue + last.revenue > wan(1000)",
-		"cur.revenue - last.revenue >= 0 || cur.revenue * 2 < last.revenue",
-		"cur.revenue / (last.employees - last.employees) > 0",
-		"cur.revenue % 7 == 3 && -cur.employees < 0",
-		"(cur.rd_intensity > pct(1) ? cur.revenue : last.revenue) >= yi(1)",
-		"double(cur.employees) / 3.0 > 10.5 && int(cur.rd_intensity * 100.0) >= 1",
-		"subject.region.startsWith('62') && !subject.region.endsWith('00') && subject.name.contains('')",
-		"subject.size in ['small', 'micro'] && subject.age in [30, 40, 50]",
-		"recognitions.exists(r, r.kind == 'high_tech_enterprise' && awards.all(a, a.year <= r.year))",
-		"size(recognitions) + size(awards) >= 2 && size(subject.region) == 6",
-		"subject.above_scale == subject.industrial && subject.kind != 'person'",
-		"cur.revenue * cur.revenue * cur.revenue > 0",
-		"pct(cur.employees) <= 1.5 && last.super_deduction_first",
-		"subject.region < '3' || subject.region >= '62'",
-		"cur.revenue / (cur.employees - cur.employees) > 0 && last.revenue > 0",
-		"last.revenue > 0 && cur.revenue / (cur.employees - cur.employees) > 0",
-		"cur.revenue / (cur.employees - cur.employees) > 0 || last.revenue > 0",
-		"!(cur.revenue % (last.employees * 0) == 0) || subject.above_scale",
-		"recognitions.exists(r, r.year / (cur.employees - cur.employees) > 0 || r.kind == 'gazelle')",
-		"growth(last2.net_assets, last.net_assets, cur.net_assets) >= pct(35) || growth(0, last.sales, cur.sales) > 0.0",
-		"days(subject.established, at) >= 365 && at_year == fy",
-		"size(ip.filter(i, i.class == 1 && (i.valid_until == '' || i.valid_until >= at))) >= size(incidents.filter(x, x.kind == 'safety'))",
-		"(subject.established_year <= fy - 2 ? last2.rd_expense : 0) + cur.rd_domestic > cur.cost_expense",
-	}
+	exprs := operatorExprs
 	type prog struct {
 		v   value
 		prg cel.Program

@@ -1,0 +1,279 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+)
+
+// BatchRows is how many subjects the column-at-a-time evaluator takes at
+// once: their columns' slices stay in the processor's cache while every
+// clause runs over them.
+const BatchRows = 1024
+
+// Columnar evaluates every clause's condition over a Table, column at a
+// time: for each batch of subjects, the clauses sharing validity, region
+// and beneficiary kinds select their subjects once (a selection vector),
+// then each clause's vector kernel runs over that selection — over the
+// subjects, or for a clause over a list over the items in the clause's
+// window, folded back to their subjects. The answers are those of
+// Evaluator.Conditions, subject by subject. One Columnar per goroutine;
+// the table and engine are shared.
+type Columnar struct {
+	eng    *Engine
+	t      *Table
+	x      vx
+	groups []applyGroup
+	agg    []tri   // per position in the batch: a list clause's answer so far
+	tmp    []tri   // one kernel's answers
+	pos    []int32 // table row → position in the batch
+	rows   []int32
+}
+
+// applyGroup is clauses that apply to the same subjects (Applicable): the
+// same validity, document region and beneficiary kinds.
+type applyGroup struct {
+	from, to policy.Date
+	region   string
+	kinds    []string
+	clauses  []*Clause
+}
+
+// NewColumnar returns a column-at-a-time evaluator of e over t (t must
+// have been made for e: NewTable(e, …) or t.For(e)).
+func (e *Engine) NewColumnar(t *Table) *Columnar {
+	c := &Columnar{eng: e, t: t, agg: make([]tri, BatchRows), tmp: make([]tri, BatchRows), rows: make([]int32, 0, BatchRows)}
+	c.x.t, c.x.cur = t, -1
+	idx := map[string]int{}
+	for _, cl := range e.Clauses {
+		key := cl.fromDate.String() + "|" + cl.toDate.String() + "|" + cl.region + "|" + strings.Join(cl.Beneficiary, ",")
+		g, ok := idx[key]
+		if !ok {
+			g = len(c.groups)
+			idx[key] = g
+			c.groups = append(c.groups, applyGroup{from: cl.fromDate, to: cl.toDate, region: cl.region, kinds: cl.Beneficiary})
+		}
+		c.groups[g].clauses = append(c.groups[g].clauses, cl)
+	}
+	return c
+}
+
+// Conditions computes every clause's condition for subjects lo … hi-1 of
+// the table: out[(r-lo)*len(Clauses)+clause.Index] (out must hold that
+// many). The answers are Evaluator.Conditions's for each subject at its
+// table date and fiscal year, with the compiled closures.
+func (c *Columnar) Conditions(lo, hi int, out []Truth) {
+	nc := len(c.eng.Clauses)
+	rows := c.rows[:0]
+	for b := lo; b < hi; b += BatchRows {
+		e := min(b+BatchRows, hi)
+		rows = rows[:0]
+		for r := b; r < e; r++ {
+			rows = append(rows, int32(r))
+		}
+		c.batch(rows, out[(b-lo)*nc:(e-lo)*nc])
+	}
+	c.rows = rows
+}
+
+// ConditionsOf is Conditions for the given subjects (rows of the table, in
+// increasing order): out[k*len(Clauses)+clause.Index] for rows[k].
+func (c *Columnar) ConditionsOf(rows []int32, out []Truth) {
+	nc := len(c.eng.Clauses)
+	for b := 0; b < len(rows); b += BatchRows {
+		e := min(b+BatchRows, len(rows))
+		c.batch(rows[b:e], out[b*nc:e*nc])
+	}
+}
+
+func (c *Columnar) batch(rows []int32, out []Truth) {
+	t, x, nc := c.t, &c.x, len(c.eng.Clauses)
+	clear(out)
+	if c.pos == nil {
+		c.pos = make([]int32, t.Len())
+	}
+	for k, r := range rows {
+		c.pos[r] = int32(k)
+	}
+	m := x.ar.mark()
+	sel := x.ar.sel(len(rows))
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		n := 0
+		for _, r := range rows {
+			fy := t.FY[r]
+			if g.from > policy.Date(fy*10000+1231) || (g.to != 0 && g.to < policy.Date(fy*10000+101)) ||
+				!strings.HasPrefix(t.region[r], g.region) || !slices.Contains(g.kinds, t.kind[r]) {
+				continue
+			}
+			sel[n] = r
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		for _, cl := range g.clauses {
+			if cl.list == nil {
+				c.subjects(cl, sel[:n], out, nc)
+			} else {
+				c.items(cl, sel[:n], out, nc)
+			}
+		}
+	}
+	x.ar.release(m)
+}
+
+// subjects evaluates a clause without a list over the selected subjects.
+func (c *Columnar) subjects(cl *Clause, sel []int32, out []Truth, nc int) {
+	if !cl.hasWhen {
+		for _, r := range sel {
+			out[int(c.pos[r])*nc+cl.Index] = TruthTrue
+		}
+		return
+	}
+	x := &c.x
+	x.it, x.cur = nil, -1
+	v := c.tmp[:len(sel)]
+	cl.vec.b(x, sel, v)
+	for k, r := range sel {
+		out[int(c.pos[r])*nc+cl.Index] = truthOf(v[k])
+	}
+}
+
+// items evaluates a clause over a list: every item of the selected
+// subjects in the clause's window, then per subject true if any item is,
+// else unknown if any is, else error if any is, else false.
+func (c *Columnar) items(cl *Clause, sel []int32, out []Truth, nc int) {
+	t, x := c.t, &c.x
+	it := t.items[cl.list]
+	agg := c.agg
+	for _, r := range sel {
+		agg[c.pos[r]] = triF
+	}
+	x.it, x.cur = it, -1
+	m := x.ar.mark()
+	rows := x.ar.sel(BatchRows)
+	n := 0
+	for _, r := range sel {
+		for row := it.start[r]; row < it.start[r+1]; row++ {
+			if !cl.inWindowRow(t, it, row, r) {
+				continue
+			}
+			rows[n] = row
+			n++
+			if n == len(rows) {
+				c.fold(cl, it, rows)
+				n = 0
+			}
+		}
+	}
+	c.fold(cl, it, rows[:n])
+	x.ar.release(m)
+	for _, r := range sel {
+		out[int(c.pos[r])*nc+cl.Index] = truthOf(agg[c.pos[r]])
+	}
+}
+
+// fold evaluates cl over item rows and folds the answers into their
+// subjects' (agg).
+func (c *Columnar) fold(cl *Clause, it *itemTable, rows []int32) {
+	if len(rows) == 0 {
+		return
+	}
+	v := c.tmp[:len(rows)]
+	if cl.hasWhen {
+		cl.vec.b(&c.x, rows, v)
+	} else {
+		for k := range v {
+			v[k] = triT
+		}
+	}
+	for k, row := range rows {
+		a := &c.agg[c.pos[it.owner[row]]]
+		switch w := v[k]; {
+		case w == triT:
+			*a = triT
+		case w == triU && *a != triT:
+			*a = triU
+		case w == triE && *a == triF:
+			*a = triE
+		}
+	}
+}
+
+// inWindowRow is Evaluator.inWindow for item row of subject s of the table.
+func (c *Clause) inWindowRow(t *Table, it *itemTable, row, s int32) bool {
+	date := it.date[row]
+	if date > t.atStr[s] {
+		return false
+	}
+	switch c.Window {
+	case "any":
+		return true
+	case "active":
+		to := it.to[row]
+		if !(date <= t.fyEnd[s] && (to == "" || to >= t.fyStart[s])) {
+			return false
+		}
+		return c.validTo == "" || date <= c.validTo
+	}
+	y := it.year[row]
+	if c.Window == "previous" {
+		return y == t.FY[s]-1
+	}
+	return y == t.FY[s] && date >= c.validFrom && (c.validTo == "" || date <= c.validTo)
+}
+
+// DecideFrom is Decide for a subject whose conditions are already known
+// (truths, indexed like Engine.Clauses, as Conditions or Columnar give
+// them): a clause that does not apply or whose condition is false is
+// decided from that alone, the others — true, unknown or in error — in
+// full (amount, gates), then exclusions are resolved as Decide does. It
+// returns the same decisions as Decide.
+func (ev *Evaluator) DecideFrom(f *facts.Facts, at policy.Date, fy int64, truths []Truth) []Decision {
+	ev.setup(f, fy)
+	if at != ev.at {
+		ev.at = at
+		ev.atStr = at.String()
+	}
+	ev.st.At, ev.st.AtDate = ev.atStr, at
+	ev.events = ev.events[:0]
+	for _, c := range ev.eng.Clauses {
+		switch truths[c.Index] {
+		case TruthNotApplicable:
+			ev.decisions[c.Index] = Decision{Gate: -1, ExcludedBy: -1}
+		case TruthFalse:
+			ev.decisions[c.Index] = Decision{Outcome: NotEntitled, Gate: -1, ExcludedBy: -1}
+		default:
+			ev.decisions[c.Index] = ev.decide(c, f)
+		}
+	}
+	ev.resolveExclusions()
+	return ev.decisions
+}
+
+// Candidate reports whether truths leave anything for DecideFrom to decide
+// in full: a subject with no candidate is entitled to nothing.
+func Candidate(truths []Truth) bool {
+	for _, t := range truths {
+		if t >= TruthTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// VectorFallbacks lists, per clause id, the parts of its condition the
+// vector lowering leaves to the compiled closures (evaluated row by row
+// over the selection); clauses fully in columns are absent.
+func (e *Engine) VectorFallbacks() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range e.Clauses {
+		if c.vec != nil && len(c.vec.fallbacks) > 0 {
+			out[c.ID] = c.vec.fallbacks
+		}
+	}
+	return out
+}
