@@ -33,6 +33,19 @@ type Entry struct {
 	Unspecified bool
 }
 
+// hit is an Entry as a run keeps it: the subject by reference (half the
+// size of an Entry, which a list page makes from it).
+type hit struct {
+	s           *facts.Subject
+	fy          int64
+	amount      money.Interval
+	unspecified bool
+}
+
+func (h *hit) entry() Entry {
+	return Entry{Subject: h.s.ID, Name: h.s.Name, USCC: h.s.USCC, Region: h.s.Region, FY: h.fy, Amount: h.amount, Unspecified: h.unspecified}
+}
+
 // Result is one population run.
 type Result struct {
 	At            policy.Date // zero: each subject at the date of its data (as_of)
@@ -42,8 +55,8 @@ type Result struct {
 	Took          time.Duration
 	Subjects      int
 
-	entitled   [][]Entry // by clause index
-	needsFacts [][]Entry // by clause index: entitled but for missing facts
+	entitled   [][]hit  // by clause index
+	needsFacts [][]hit  // by clause index: entitled but for missing facts
 	regions    []string  // every subject's region, for counting in a scope
 	memo       sync.Map  // answers already computed: a run never changes
 
@@ -88,7 +101,7 @@ func RunParallel(ctx context.Context, db *store.DB, eng *rules.Engine, at policy
 
 func newResult(eng *rules.Engine, at policy.Date, fy int64, policyVersion int, started time.Time) *Result {
 	return &Result{At: at, FiscalYear: fy, PolicyVersion: policyVersion, Started: started,
-		entitled: make([][]Entry, len(eng.Clauses)), needsFacts: make([][]Entry, len(eng.Clauses))}
+		entitled: make([][]hit, len(eng.Clauses)), needsFacts: make([][]hit, len(eng.Clauses))}
 }
 
 // dateOf is the date and fiscal year subject f is evaluated at.
@@ -129,7 +142,7 @@ func (r *Result) record(f *facts.Facts, y int64, ds []rules.Decision) {
 	r.regions = append(r.regions, f.Subject.Region)
 	for i := range ds {
 		dc := &ds[i]
-		var to *[][]Entry
+		var to *[][]hit
 		switch dc.Outcome {
 		case rules.Entitled:
 			to = &r.entitled
@@ -138,8 +151,7 @@ func (r *Result) record(f *facts.Facts, y int64, ds []rules.Decision) {
 		default:
 			continue
 		}
-		(*to)[i] = append((*to)[i], Entry{Subject: f.Subject.ID, Name: f.Subject.Name, USCC: f.Subject.USCC,
-			Region: f.Subject.Region, FY: y, Amount: dc.Amount, Unspecified: dc.Unspecified})
+		(*to)[i] = append((*to)[i], hit{s: &f.Subject, fy: y, amount: dc.Amount, unspecified: dc.Unspecified})
 	}
 }
 
@@ -173,14 +185,14 @@ func (r *Result) NeedsFacts(c *rules.Clause, prefix string) []Entry {
 	return r.Memo("needs|"+c.ID+"|"+prefix, func() any { return sorted(filter(r.needsFacts[c.Index], prefix)) }).([]Entry)
 }
 
-func filter(es []Entry, prefix string) []Entry {
-	if prefix == "" {
-		return slices.Clone(es)
-	}
+func filter(hs []hit, prefix string) []Entry {
 	var out []Entry
-	for _, e := range es {
-		if InScope(prefix, e.Region) {
-			out = append(out, e)
+	if prefix == "" {
+		out = make([]Entry, 0, len(hs))
+	}
+	for i := range hs {
+		if InScope(prefix, hs[i].s.Region) {
+			out = append(out, hs[i].entry())
 		}
 	}
 	return out
@@ -219,16 +231,16 @@ func (r *Result) summary(eng *rules.Engine, prefix string) []ClauseSummary {
 	for _, c := range eng.Clauses {
 		s := ClauseSummary{Clause: c}
 		for _, e := range r.entitled[c.Index] {
-			if InScope(prefix, e.Region) {
+			if InScope(prefix, e.s.Region) {
 				s.Entitled++
-				s.Amount = s.Amount.Add(e.Amount)
-				if e.Unspecified {
+				s.Amount = s.Amount.Add(e.amount)
+				if e.unspecified {
 					s.Unspecified++
 				}
 			}
 		}
 		for _, e := range r.needsFacts[c.Index] {
-			if InScope(prefix, e.Region) {
+			if InScope(prefix, e.s.Region) {
 				s.NeedsFacts++
 			}
 		}
@@ -267,10 +279,10 @@ func (r *Result) totals(eng *rules.Engine, prefix string) []Total {
 			continue
 		}
 		for _, e := range r.entitled[c.Index] {
-			if !InScope(prefix, e.Region) {
+			if !InScope(prefix, e.s.Region) {
 				continue
 			}
-			rules.Spread(c, e.Amount, e.FY, func(year int64, part money.Interval) {
+			rules.Spread(c, e.amount, e.fy, func(year int64, part money.Interval) {
 				k := key{c.Payer, year}
 				i, ok := idx[k]
 				if !ok {
@@ -281,7 +293,7 @@ func (r *Result) totals(eng *rules.Engine, prefix string) []Total {
 				t := &out[i]
 				t.Amount = t.Amount.Add(part)
 				t.Subjects++
-				if e.Unspecified {
+				if e.unspecified {
 					t.Unspecified++
 				}
 			})
@@ -372,10 +384,11 @@ func (m *Runner) Trigger() {
 // Each calls fn for every entitlement under prefix, in no particular order,
 // with the clause index of the clause that pays it.
 func (r *Result) Each(prefix string, fn func(clause int, e *Entry)) {
-	for c, es := range r.entitled {
-		for i := range es {
-			if InScope(prefix, es[i].Region) {
-				fn(c, &es[i])
+	for c, hs := range r.entitled {
+		for i := range hs {
+			if InScope(prefix, hs[i].s.Region) {
+				e := hs[i].entry()
+				fn(c, &e)
 			}
 		}
 	}

@@ -360,12 +360,12 @@ func CompareWith(ctx context.Context, p *Population, baseRun *Result, base, refo
 			continue // changed or added: only affected subjects can have entries
 		}
 		for _, e := range baseRun.entitled[bc.Index] {
-			if !skip[e.Subject] {
+			if !skip[e.s.ID] {
 				r.entitled[rc.Index] = append(r.entitled[rc.Index], e)
 			}
 		}
 		for _, e := range baseRun.needsFacts[bc.Index] {
-			if !skip[e.Subject] {
+			if !skip[e.s.ID] {
 				r.needsFacts[rc.Index] = append(r.needsFacts[rc.Index], e)
 			}
 		}

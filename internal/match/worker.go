@@ -162,8 +162,8 @@ func FromStore(ctx context.Context, db *store.DB, eng *rules.Engine, run store.R
 		if !ok {
 			return errs.E(errs.Internal, "run %d has results for clause %s, not in its policy version", run.ID, x.Clause)
 		}
-		e := Entry{Subject: x.Subject, Region: x.Region, FY: x.FY,
-			Amount: money.Interval{Min: money.Fen(x.MinFen), Max: money.Fen(x.MaxFen), Open: x.Open}, Unspecified: x.Unspecified}
+		e := hit{s: &facts.Subject{ID: x.Subject, Region: x.Region}, fy: x.FY,
+			amount: money.Interval{Min: money.Fen(x.MinFen), Max: money.Fen(x.MaxFen), Open: x.Open}, unspecified: x.Unspecified}
 		switch x.Outcome {
 		case rules.Entitled.String():
 			r.entitled[c.Index] = append(r.entitled[c.Index], e)

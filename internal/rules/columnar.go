@@ -39,6 +39,12 @@ type applyGroup struct {
 	region   string
 	kinds    []string
 	clauses  []*Clause
+
+	// For the table: regions lo ≤ n < hi are under region (six-digit
+	// codes; fast false: compare strings), and the kind codes in kindMask.
+	lo, hi   int32
+	fast     bool
+	kindMask [4]uint64
 }
 
 // NewColumnar returns a column-at-a-time evaluator of e over t (t must
@@ -57,7 +63,43 @@ func (e *Engine) NewColumnar(t *Table) *Columnar {
 		}
 		c.groups[g].clauses = append(c.groups[g].clauses, cl)
 	}
+	for gi := range c.groups {
+		g := &c.groups[gi]
+		if p := g.region; len(p) <= 6 {
+			if n := regionNumber(p + strings.Repeat("0", 6-len(p))); n >= 0 {
+				span := int32(1)
+				for range 6 - len(p) {
+					span *= 10
+				}
+				g.lo, g.hi, g.fast = n, n+span, true
+			}
+		}
+		for k, name := range t.kinds {
+			if slices.Contains(g.kinds, name) {
+				g.kindMask[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
 	return c
+}
+
+// applies is Applicable for table row r.
+func (g *applyGroup) applies(t *Table, r int32) bool {
+	fy := t.FY[r]
+	if g.from > policy.Date(fy*10000+1231) || (g.to != 0 && g.to < policy.Date(fy*10000+101)) {
+		return false
+	}
+	if n := t.regionNum[r]; g.fast && n >= 0 {
+		if n < g.lo || n >= g.hi {
+			return false
+		}
+	} else if !strings.HasPrefix(t.region[r], g.region) {
+		return false
+	}
+	if k := t.kindCode[r]; k < 255 {
+		return g.kindMask[k/64]&(1<<(k%64)) != 0
+	}
+	return slices.Contains(g.kinds, t.kind[r])
 }
 
 // Conditions computes every clause's condition for subjects lo … hi-1 of
@@ -103,9 +145,7 @@ func (c *Columnar) batch(rows []int32, out []Truth) {
 		g := &c.groups[gi]
 		n := 0
 		for _, r := range rows {
-			fy := t.FY[r]
-			if g.from > policy.Date(fy*10000+1231) || (g.to != 0 && g.to < policy.Date(fy*10000+101)) ||
-				!strings.HasPrefix(t.region[r], g.region) || !slices.Contains(g.kinds, t.kind[r]) {
+			if !g.applies(t, r) {
 				continue
 			}
 			sel[n] = r

@@ -34,6 +34,9 @@ type Table struct {
 	cur, last, last2 []*facts.Annual
 	region           []string
 	kind             []string
+	regionNum        []int32 // the region as a number when it is six digits, else -1
+	kindCode         []uint8 // index in kinds
+	kinds            []string
 
 	cols  []*column // by column id (colRegistry); nil: not built
 	items map[*listInfo]*itemTable
@@ -119,7 +122,9 @@ func NewTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (pol
 	t := &Table{Subjects: subjects, At: make([]policy.Date, n), FY: make([]int64, n),
 		atStr: make([]string, n), atYear: make([]int64, n), fyStart: make([]string, n), fyEnd: make([]string, n),
 		cur: make([]*facts.Annual, n), last: make([]*facts.Annual, n), last2: make([]*facts.Annual, n),
-		region: make([]string, n), kind: make([]string, n), items: map[*listInfo]*itemTable{}}
+		region: make([]string, n), kind: make([]string, n), regionNum: make([]int32, n), kindCode: make([]uint8, n),
+		items: map[*listInfo]*itemTable{}}
+	kinds := map[string]uint8{}
 	dates := map[policy.Date]string{}
 	years := map[int64][2]string{}
 	for r, f := range subjects {
@@ -140,9 +145,34 @@ func NewTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (pol
 		t.fyStart[r], t.fyEnd[r] = y[0], y[1]
 		t.cur[r], t.last[r], t.last2[r] = f.AnnualOf(fy), f.AnnualOf(fy-1), f.AnnualOf(fy-2)
 		t.region[r], t.kind[r] = f.Subject.Region, f.Subject.Kind
+		t.regionNum[r] = regionNumber(f.Subject.Region)
+		k, ok := kinds[f.Subject.Kind]
+		if !ok {
+			k = uint8(min(len(t.kinds), 255))
+			if k < 255 {
+				kinds[f.Subject.Kind] = k
+				t.kinds = append(t.kinds, f.Subject.Kind)
+			}
+		}
+		t.kindCode[r] = k // 255: a kind beyond the first 255, compared by name
 	}
 	t.prepare(e)
 	return t
+}
+
+// regionNumber is a six-digit region code as a number, else -1.
+func regionNumber(s string) int32 {
+	if len(s) != 6 {
+		return -1
+	}
+	n := int32(0)
+	for i := range 6 {
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		n = n*10 + int32(s[i]-'0')
+	}
+	return n
 }
 
 // Len is the number of subjects.
