@@ -57,8 +57,8 @@ type Result struct {
 
 	entitled   [][]hit  // by clause index
 	needsFacts [][]hit  // by clause index: entitled but for missing facts
-	regions    []string  // every subject's region, for counting in a scope
-	memo       sync.Map  // answers already computed: a run never changes
+	regions    []string // every subject's region, for counting in a scope
+	memo       sync.Map // answers already computed: a run never changes
 
 	// For reuse as the baseline of a simulation (CompareWith): the
 	// population and generation run over, the engine, and each subject's
