@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kechuang/internal/demo"
+	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -79,56 +80,94 @@ func BenchmarkPopulation(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	perSubject := float64(after.HeapAlloc-before.HeapAlloc) / float64(pop.Len())
+	// Putting the subjects in columns (done once per population generation
+	// and dates, then shared by runs and simulations).
+	subjects, _ := pop.snapshot()
+	dateOf := func(f *facts.Facts) (policy.Date, int64) { return evalDate(0, 0, policy.DateOf(time.Now()), f) }
+	var tab *rules.Table
+	b.Run("columns-build", func(b *testing.B) {
+		for b.Loop() {
+			tab = rules.NewTable(eng, subjects, dateOf)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(subjects)), "ns/subject")
+		b.ReportMetric(float64(tab.Bytes())/float64(len(subjects)), "columns-B/subject")
+	})
+	if tab == nil { // the sub-benchmark was not selected
+		tab = rules.NewTable(eng, subjects, dateOf)
+	}
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		b.Run(fmt.Sprintf("run-in-memory/cores=%d", workers), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := RunOn(ctx, &pop, eng, 0, 0, 1, time.Now, workers); err != nil {
+		for _, engine := range []string{"columnar", "rows"} {
+			run := RunOn
+			if engine == "rows" {
+				run = RunRows
+			}
+			b.Run(fmt.Sprintf("run-in-memory-%s/cores=%d", engine, workers), func(b *testing.B) {
+				if _, err := run(ctx, &pop, eng, 0, 0, 1, time.Now, workers); err != nil { // the columns, once
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
-			b.ReportMetric(perSubject, "heap-B/subject")
-		})
-	}
-	// Every applicable clause's condition alone, compiled against the cel-go
-	// interpreter (unknown facts as CEL unknowns), after checking that the
-	// two agree on every subject.
-	subjects, _ := pop.snapshot()
-	conditions := func(useCEL bool, workers int, check [][]rules.Truth) {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ev := eng.NewEvaluator()
-				out := make([]rules.Truth, len(eng.Clauses))
-				for i := w; i < len(subjects); i += workers {
-					f := subjects[i]
-					at, _ := policy.ParseDate(f.AsOf)
-					ev.Conditions(f, at, int64(at.Year()), useCEL, out)
-					if check != nil {
-						check[i] = append([]rules.Truth(nil), out...)
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := run(ctx, &pop, eng, 0, 0, 1, time.Now, workers); err != nil {
+						b.Fatal(err)
 					}
 				}
-			}()
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(pop.Len()), "ns/subject")
+				b.ReportMetric(perSubject, "heap-B/subject")
+			})
+		}
+	}
+	// Every applicable clause's condition alone, column at a time, by the
+	// compiled closures a subject at a time and by the cel-go interpreter
+	// (unknown facts as CEL unknowns), after checking that the three agree
+	// on every subject.
+	nc := len(eng.Clauses)
+	conditions := func(engine string, workers int, check []rules.Truth) {
+		var wg sync.WaitGroup
+		share := (len(subjects) + workers - 1) / workers
+		for w := range workers {
+			lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+			wg.Go(func() {
+				if engine == "columnar" {
+					col := eng.NewColumnar(tab)
+					out := make([]rules.Truth, rules.BatchRows*nc)
+					for b := lo; b < hi; b += rules.BatchRows {
+						e := min(b+rules.BatchRows, hi)
+						o := out[:(e-b)*nc]
+						if check != nil {
+							o = check[b*nc : e*nc]
+						}
+						col.Conditions(b, e, o)
+					}
+					return
+				}
+				ev := eng.NewEvaluator()
+				out := make([]rules.Truth, nc)
+				for i := lo; i < hi; i++ {
+					o := out
+					if check != nil {
+						o = check[i*nc : (i+1)*nc]
+					}
+					ev.Conditions(subjects[i], tab.At[i], tab.FY[i], engine == "cel-go", o)
+				}
+			})
 		}
 		wg.Wait()
 	}
-	compiled, reference := make([][]rules.Truth, len(subjects)), make([][]rules.Truth, len(subjects))
-	conditions(false, runtime.GOMAXPROCS(0), compiled)
-	conditions(true, runtime.GOMAXPROCS(0), reference)
-	for i := range subjects {
-		for c := range compiled[i] {
-			if compiled[i][c] != reference[i][c] {
-				b.Fatalf("subject %s clause %s: compiled %d, cel-go %d", subjects[i].Subject.ID, eng.Clauses[c].ID, compiled[i][c], reference[i][c])
-			}
+	answers := map[string][]rules.Truth{}
+	for _, engine := range []string{"columnar", "compiled", "cel-go"} {
+		answers[engine] = make([]rules.Truth, len(subjects)*nc)
+		conditions(engine, runtime.GOMAXPROCS(0), answers[engine])
+	}
+	for i, t := range answers["compiled"] {
+		if answers["columnar"][i] != t || answers["cel-go"][i] != t {
+			b.Fatalf("subject %s clause %s: columnar %d, compiled %d, cel-go %d", subjects[i/nc].Subject.ID, eng.Clauses[i%nc].ID, answers["columnar"][i], t, answers["cel-go"][i])
 		}
 	}
-	compiled, reference = nil, nil
-	for _, engine := range []string{"compiled", "cel-go"} {
+	answers = nil
+	for _, engine := range []string{"columnar", "compiled", "cel-go"} {
 		b.Run(fmt.Sprintf("conditions-%s/cores=%d", engine, runtime.GOMAXPROCS(0)), func(b *testing.B) {
 			for b.Loop() {
-				conditions(engine == "cel-go", runtime.GOMAXPROCS(0), nil)
+				conditions(engine, runtime.GOMAXPROCS(0), nil)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(subjects)), "ns/subject")
 		})

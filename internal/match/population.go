@@ -215,6 +215,7 @@ func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date
 	for w := range n {
 		parts[w] = newResult(eng, at, fy, policyVersion, started)
 		lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+		parts[w].regions = make([]string, 0, hi-lo)
 		wg.Go(func() {
 			s := newSweep(eng, tab)
 			for b := lo; b < hi && ctx.Err() == nil; b += rules.BatchRows {
@@ -270,6 +271,10 @@ func RunRows(ctx context.Context, p *Population, eng *rules.Engine, at policy.Da
 // merge joins the partial results of several goroutines.
 func merge(eng *rules.Engine, parts []*Result, at policy.Date, fy int64, policyVersion int, started time.Time) *Result {
 	r := newResult(eng, at, fy, policyVersion, started)
+	if len(parts) > 0 { // the parts are not used again: build on the first
+		r.regions, r.entitled, r.needsFacts = parts[0].regions, parts[0].entitled, parts[0].needsFacts
+		r.Subjects, parts = parts[0].Subjects, parts[1:]
+	}
 	for _, p := range parts {
 		r.Subjects += p.Subjects
 		r.regions = append(r.regions, p.regions...)
@@ -414,6 +419,7 @@ func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, a
 	for w := range n {
 		parts[w] = part{base: newResult(base, at, fy, policyVersion, started), reform: newResult(reform, at, fy, policyVersion, started)}
 		lo, hi := min(w*share, len(subjects)), min((w+1)*share, len(subjects))
+		parts[w].base.regions, parts[w].reform.regions = make([]string, 0, hi-lo), make([]string, 0, hi-lo)
 		wg.Go(func() {
 			pt := &parts[w]
 			sb, sr := newSweep(base, tab), newSweep(reform, tab)
