@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,4 +130,48 @@ func sameResults(t *testing.T, eng *rules.Engine, col, row *Result) {
 	if !slices.Equal(col.paid, row.paid) {
 		t.Fatal("payments per subject differ")
 	}
+}
+
+// compareRows is CompareOn a subject at a time (the reference for tests).
+func compareRows(ctx context.Context, p *Population, base, reform *rules.Engine, at policy.Date, fy int64, policyVersion int, now func() time.Time, n int) (*Comparison, error) {
+	started := now()
+	subjects, _ := p.snapshot()
+	n = max(1, min(n, len(subjects)))
+	type part struct {
+		base, reform *Result
+		changes      []SubjectChange
+	}
+	parts := make([]part, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		parts[w] = part{base: newResult(base, at, fy, policyVersion, started), reform: newResult(reform, at, fy, policyVersion, started)}
+		wg.Add(1)
+		go func(pt *part) {
+			defer wg.Done()
+			evB, evR := base.NewEvaluator(), reform.NewEvaluator()
+			for i := w; i < len(subjects); i += n {
+				f := subjects[i]
+				b := paid(base, pt.base.add(evB, f))
+				r := paid(reform, pt.reform.add(evR, f))
+				if b != r {
+					pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: b, Reform: r})
+				}
+			}
+		}(&parts[w])
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &Comparison{BaseEngine: base, ReformEngine: reform}
+	var bs, rs []*Result
+	for _, pt := range parts {
+		bs, rs = append(bs, pt.base), append(rs, pt.reform)
+		c.changes = append(c.changes, pt.changes...)
+	}
+	c.Base = merge(base, bs, at, fy, policyVersion, started)
+	c.Reform = merge(reform, rs, at, fy, policyVersion, started)
+	took := now().Sub(started)
+	c.Base.Took, c.Reform.Took = took, took
+	return c, nil
 }

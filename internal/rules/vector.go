@@ -442,48 +442,25 @@ func (l *vlowerer) call(e ast.Expr) (vval, bool) {
 
 // vand is Kleene conjunction as andFn computes it; b runs only on the rows
 // where a is not false.
-func vand(a, b vbool) vbool {
-	return func(x *vx, sel []int32, out []tri) {
-		a(x, sel, out)
-		m := x.ar.mark()
-		sub, pos := x.ar.sel(len(sel)), x.ar.sel(len(sel))
-		n := 0
-		for k, v := range out[:len(sel)] {
-			if v != triF {
-				sub[n], pos[n] = sel[k], int32(k)
-				n++
-			}
-		}
-		if n > 0 {
-			y := x.ar.tris(n)
-			b(x, sub[:n], y)
-			for j, k := range pos[:n] {
-				xv, yv := out[k], y[j]
-				switch {
-				case yv == triF:
-					out[k] = triF
-				case xv == triU || yv == triU:
-					out[k] = triU
-				case xv == triE || yv == triE:
-					out[k] = triE
-				default:
-					out[k] = triT
-				}
-			}
-		}
-		x.ar.release(m)
-	}
-}
+func vand(a, b vbool) vbool { return vlogic(a, b, triF) }
 
 // vor is orFn over rows; b runs only where a is not true.
-func vor(a, b vbool) vbool {
+func vor(a, b vbool) vbool { return vlogic(a, b, triT) }
+
+// vlogic is && (absorb false) or || (absorb true) with CEL's commutative
+// error handling: the absorbing value wins, then unknown, then error.
+func vlogic(a, b vbool, absorb tri) vbool {
+	other := triT
+	if absorb == triT {
+		other = triF
+	}
 	return func(x *vx, sel []int32, out []tri) {
 		a(x, sel, out)
 		m := x.ar.mark()
 		sub, pos := x.ar.sel(len(sel)), x.ar.sel(len(sel))
 		n := 0
 		for k, v := range out[:len(sel)] {
-			if v != triT {
+			if v != absorb {
 				sub[n], pos[n] = sel[k], int32(k)
 				n++
 			}
@@ -494,14 +471,14 @@ func vor(a, b vbool) vbool {
 			for j, k := range pos[:n] {
 				xv, yv := out[k], y[j]
 				switch {
-				case yv == triT:
-					out[k] = triT
+				case yv == absorb:
+					out[k] = absorb
 				case xv == triU || yv == triU:
 					out[k] = triU
 				case xv == triE || yv == triE:
 					out[k] = triE
 				default:
-					out[k] = triF
+					out[k] = other
 				}
 			}
 		}
