@@ -141,17 +141,43 @@ func (r *Result) record(f *facts.Facts, y int64, ds []rules.Decision) {
 	r.Subjects++
 	r.regions = append(r.regions, f.Subject.Region)
 	for i := range ds {
-		dc := &ds[i]
-		var to *[][]hit
-		switch dc.Outcome {
-		case rules.Entitled:
-			to = &r.entitled
-		case rules.NeedsFacts:
-			to = &r.needsFacts
-		default:
-			continue
+		r.keep(f, y, i, &ds[i])
+	}
+}
+
+// recordSome is record when only the clauses in idx can be entitled or
+// need facts (the others' conditions are false or they do not apply).
+func (r *Result) recordSome(f *facts.Facts, y int64, ds []rules.Decision, idx []int32) {
+	r.Subjects++
+	r.regions = append(r.regions, f.Subject.Region)
+	for _, i := range idx {
+		r.keep(f, y, int(i), &ds[i])
+	}
+}
+
+func (r *Result) keep(f *facts.Facts, y int64, i int, dc *rules.Decision) {
+	var to *[][]hit
+	switch dc.Outcome {
+	case rules.Entitled:
+		to = &r.entitled
+	case rules.NeedsFacts:
+		to = &r.needsFacts
+	default:
+		return
+	}
+	(*to)[i] = append((*to)[i], hit{s: &f.Subject, fy: y, amount: dc.Amount, unspecified: dc.Unspecified})
+}
+
+// reserve grows every clause's lists to hold about factor times what they
+// hold now: after a first batch, the room the rest will need, so the lists
+// do not grow (and copy) step by step.
+func (r *Result) reserve(factor float64) {
+	for _, l := range [2][][]hit{r.entitled, r.needsFacts} {
+		for c := range l {
+			if want := int(float64(len(l[c]))*factor*1.1) + 1; cap(l[c]) < want {
+				l[c] = slices.Grow(l[c], want-len(l[c]))
+			}
 		}
-		(*to)[i] = append((*to)[i], hit{s: &f.Subject, fy: y, amount: dc.Amount, unspecified: dc.Unspecified})
 	}
 }
 

@@ -224,6 +224,9 @@ func RunOn(ctx context.Context, p *Population, eng *rules.Engine, at policy.Date
 				for r := b; r < e; r++ {
 					paidBy[r] = s.decide(parts[w], r-b, r)
 				}
+				if b == lo && e < hi {
+					parts[w].reserve(float64(hi-lo) / float64(e-b))
+				}
 			}
 		})
 	}
@@ -434,6 +437,10 @@ func CompareOn(ctx context.Context, p *Population, base, reform *rules.Engine, a
 						pt.changes = append(pt.changes, SubjectChange{Subject: f.Subject.ID, Name: f.Subject.Name, Region: f.Subject.Region, Base: x, Reform: y})
 					}
 				}
+				if b == lo && e < hi {
+					pt.base.reserve(float64(hi-lo) / float64(e-b))
+					pt.reform.reserve(float64(hi-lo) / float64(e-b))
+				}
 			}
 		})
 	}
@@ -463,6 +470,7 @@ type sweep struct {
 	col    *rules.Columnar
 	ev     *rules.Evaluator
 	truths []rules.Truth
+	cand   []int32 // the clauses of the row being decided that are true, unknown or in error
 }
 
 func newSweep(eng *rules.Engine, tab *rules.Table) *sweep {
@@ -485,13 +493,25 @@ func (s *sweep) decide(res *Result, k, r int) money.Interval {
 	nc := len(s.eng.Clauses)
 	tr := s.truths[k*nc : (k+1)*nc]
 	f := s.tab.Subjects[r]
-	if !rules.Candidate(tr) {
+	s.cand = s.cand[:0]
+	for c, t := range tr {
+		if t >= rules.TruthTrue {
+			s.cand = append(s.cand, int32(c))
+		}
+	}
+	if len(s.cand) == 0 {
 		res.record(f, s.tab.FY[r], nil)
 		return money.Interval{}
 	}
 	ds := s.ev.DecideFrom(f, s.tab.At[r], s.tab.FY[r], tr)
-	res.record(f, s.tab.FY[r], ds)
-	return paid(s.eng, ds)
+	res.recordSome(f, s.tab.FY[r], ds, s.cand)
+	var sum money.Interval
+	for _, c := range s.cand {
+		if d := ds[c]; d.Outcome == rules.Entitled && s.eng.Clauses[c].Kind == "payment" {
+			sum = sum.Add(d.Amount)
+		}
+	}
+	return sum
 }
 
 // PopulationOf holds the given subjects (for evaluating subjects that are

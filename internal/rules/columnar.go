@@ -286,8 +286,8 @@ func (ev *Evaluator) DecideFrom(f *facts.Facts, at policy.Date, fy int64, truths
 			ev.decisions[c.Index] = Decision{Gate: -1, ExcludedBy: -1}
 		case TruthFalse:
 			ev.decisions[c.Index] = Decision{Outcome: NotEntitled, Gate: -1, ExcludedBy: -1}
-		default:
-			ev.decisions[c.Index] = ev.decide(c, f)
+		default: // the condition again per item for a list (each item's amount), else as given
+			ev.decisions[c.Index] = ev.decideKnown(c, f, [...]tri{TruthTrue: triT, TruthUnknown: triU, TruthError: triE}[truths[c.Index]])
 		}
 	}
 	ev.resolveExclusions()

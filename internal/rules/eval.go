@@ -186,6 +186,16 @@ func (ev *Evaluator) Decide(f *facts.Facts, at policy.Date, fy int64) []Decision
 }
 
 func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
+	return ev.decideKnown(c, f, triNone)
+}
+
+// triNone says a clause's condition is not known yet: decideKnown
+// evaluates it.
+const triNone tri = 255
+
+// decideKnown is decide with, for a clause without a list, the value of
+// its condition already known (cond; triNone: evaluate it).
+func (ev *Evaluator) decideKnown(c *Clause, f *facts.Facts, cond tri) Decision {
 	d := Decision{Gate: -1, ExcludedBy: -1}
 	if !applicable(c, f, ev.st.FY) {
 		return d
@@ -193,7 +203,11 @@ func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
 	mark := len(ev.events)
 	s := &ev.st
 	if c.list == nil {
-		d = ev.decideOne(c, d, -1)
+		if cond == triNone {
+			d = ev.decideOne(c, d, -1)
+		} else {
+			d = ev.decideCond(c, d, -1, cond)
+		}
 	} else {
 		n := c.list.Len(s)
 		unknown, failed := false, false
@@ -254,11 +268,16 @@ func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
 // decideOne evaluates the condition and amount for the current item (item
 // is its index, or -1), recording a paid event.
 func (ev *Evaluator) decideOne(c *Clause, d Decision, item int) Decision {
-	s := &ev.st
 	cond := triT
 	if c.hasWhen {
-		cond = c.when.b(s)
+		cond = c.when.b(&ev.st)
 	}
+	return ev.decideCond(c, d, item, cond)
+}
+
+// decideCond is decideOne with the condition's value given.
+func (ev *Evaluator) decideCond(c *Clause, d Decision, item int, cond tri) Decision {
+	s := &ev.st
 	switch cond {
 	case triF:
 		d.Outcome = NotEntitled
