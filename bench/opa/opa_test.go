@@ -74,10 +74,13 @@ func TestAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := run(t, []Engine{Kechuang(eng), CELGo(eng), OPA(lib, module)}, pop)
+	got := run(t, []Engine{Kechuang(eng), CELGo(eng), OPA(lib, module), Columnar(eng)}, pop)
 	a, err := Agree(eng, pop, got[0], got[1], got[2], false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := Same(eng, pop, got[0], got[3]); err != nil {
+		t.Fatalf("columnar and compiled: %v", err)
 	}
 	for _, m := range []map[rules.Truth]int{a.ClauseTruths, a.CriterionTruths} {
 		if m[rules.TruthTrue] == 0 || m[rules.TruthFalse] == 0 || m[rules.TruthUnknown] == 0 {
@@ -111,10 +114,13 @@ func TestAgreeMutated(t *testing.T) {
 			s.At = policy.Date(s.At.Year()*10000 + 1231)
 		}
 	}
-	got := run(t, []Engine{Kechuang(eng), CELGo(eng), OPA(lib, module)}, pop)
+	got := run(t, []Engine{Kechuang(eng), CELGo(eng), OPA(lib, module), Columnar(eng)}, pop)
 	a, err := Agree(eng, pop, got[0], got[1], got[2], true)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := Same(eng, pop, got[0], got[3]); err != nil {
+		t.Fatalf("columnar and compiled: %v", err)
 	}
 	// The clauses' conditions have no arithmetic that can fail; the
 	// criteria's have.

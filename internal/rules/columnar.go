@@ -243,6 +243,55 @@ func (c *Columnar) fold(cl *Clause, it *itemTable, rows []int32) {
 	}
 }
 
+// Criteria computes every national standard's criteria alone for subjects
+// lo … hi-1, as Evaluator.StandardConditions does with the compiled
+// closures: out[(r-lo)*CriteriaCount()+i], indexed like Engine.Criteria.
+// The table must hold each subject at the date the standards are read at
+// and in the fiscal year StandardFY of that date.
+func (c *Columnar) Criteria(lo, hi int, out []Truth) {
+	t, x := c.t, &c.x
+	nk := c.eng.CriteriaCount()
+	x.it, x.cur = nil, -1
+	for b := lo; b < hi; b += BatchRows {
+		e := min(b+BatchRows, hi)
+		m := x.ar.mark()
+		sel := x.ar.sel(e - b)
+		i := 0
+		for _, std := range c.eng.Standards {
+			n := 0
+			for r := b; r < e; r++ {
+				if StandardApplies(std, t.Subjects[r], t.At[r]) {
+					sel[n] = int32(r)
+					n++
+				} else {
+					for j := range len(std.requires) + len(std.routes) {
+						out[(r-lo)*nk+i+j] = TruthNotApplicable
+					}
+				}
+			}
+			for _, cs := range [2][]*criterion{std.requires, std.routes} {
+				for _, cr := range cs {
+					if n > 0 {
+						v := c.tmp[:n]
+						if cr.hasWhen {
+							cr.vec.b(x, sel[:n], v)
+						} else {
+							for k := range v {
+								v[k] = triT
+							}
+						}
+						for k, r := range sel[:n] {
+							out[(int(r)-lo)*nk+i] = truthOf(v[k])
+						}
+					}
+					i++
+				}
+			}
+		}
+		x.ar.release(m)
+	}
+}
+
 // inWindowRow is Evaluator.inWindow for item row of subject s of the table.
 func (c *Clause) inWindowRow(t *Table, it *itemTable, row, s int32) bool {
 	date := it.date[row]

@@ -84,6 +84,33 @@ func compareColumnar(t interface{ Fatalf(string, ...any) }, eng *rules.Engine, p
 	return counts
 }
 
+// compareCriteria checks Columnar.Criteria against
+// Evaluator.StandardConditions on every subject of pop, each at the date
+// dateOf gives (the standards reading their own fiscal year), and returns
+// the answers' counts.
+func compareCriteria(t interface{ Fatalf(string, ...any) }, eng *rules.Engine, pop []*facts.Facts, dateOf func(*facts.Facts) (policy.Date, int64)) (counts [5]int) {
+	tab := rules.NewTable(eng, pop, func(f *facts.Facts) (policy.Date, int64) {
+		at, _ := dateOf(f)
+		return at, rules.StandardFY(at)
+	})
+	nk := eng.CriteriaCount()
+	got := make([]rules.Truth, len(pop)*nk)
+	eng.NewColumnar(tab).Criteria(0, len(pop), got)
+	ev := eng.NewEvaluator()
+	want := make([]rules.Truth, nk)
+	crit := eng.Criteria()
+	for i, f := range pop {
+		ev.StandardConditions(f, tab.At[i], false, want)
+		for k := range want {
+			if g := got[i*nk+k]; g != want[k] {
+				t.Fatalf("subject %s at %s, criterion %s: columnar %d, compiled %d", f.Subject.ID, tab.At[i], crit[k].Name(), g, want[k])
+			}
+			counts[want[k]]++
+		}
+	}
+	return counts
+}
+
 // TestColumnarAgrees: over demo populations, the column-at-a-time
 // evaluator gives every clause's condition exactly as the compiled
 // closures and the cel-go interpreter do, and deciding from its answers
@@ -100,6 +127,11 @@ func TestColumnarAgrees(t *testing.T) {
 		t.Fatalf("answers %v: the test proves little", c)
 	}
 	t.Logf("%d subjects: %d n/a, %d false, %d true, %d unknown, %d error", len(pop), c[0], c[1], c[2], c[3], c[4])
+	k := compareCriteria(t, eng, pop, asOf)
+	if k[rules.TruthTrue] == 0 || k[rules.TruthFalse] == 0 || k[rules.TruthUnknown] == 0 {
+		t.Fatalf("criteria %v: the test proves little", k)
+	}
+	t.Logf("criteria: %d n/a, %d false, %d true, %d unknown, %d error", k[0], k[1], k[2], k[3], k[4])
 	// One date for all, at the end of a year, and a fiscal year of its own.
 	for _, at := range []policy.Date{20241231, 20230630} {
 		compareColumnar(t, eng, pop, func(*facts.Facts) (policy.Date, int64) { return at, int64(at.Year()) }, false)
@@ -115,7 +147,7 @@ func TestColumnarProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var counts [5]int
+	var counts, crit [5]int
 	rapid.Check(t, func(rt *rapid.T) {
 		n := rapid.IntRange(1, 200).Draw(rt, "subjects")
 		first := rapid.IntRange(0, len(docs)-1).Draw(rt, "first")
@@ -136,14 +168,22 @@ func TestColumnarProperties(t *testing.T) {
 		c := compareColumnar(rt, eng, pop, func(f *facts.Facts) (policy.Date, int64) {
 			return dates[f], int64(dates[f].Year())
 		}, false)
+		k := compareCriteria(rt, eng, pop, func(f *facts.Facts) (policy.Date, int64) {
+			return dates[f], int64(dates[f].Year())
+		})
 		for i := range counts {
 			counts[i] += c[i]
+			crit[i] += k[i]
 		}
 	})
 	if counts[rules.TruthTrue] == 0 || counts[rules.TruthUnknown] == 0 || counts[rules.TruthFalse] == 0 {
 		t.Fatalf("answers %v: the property proves little", counts)
 	}
+	if crit[rules.TruthError] == 0 || crit[rules.TruthTrue] == 0 {
+		t.Fatalf("criteria answers %v: the property proves little", crit)
+	}
 	t.Logf("answers compared: %d n/a, %d false, %d true, %d unknown, %d error", counts[0], counts[1], counts[2], counts[3], counts[4])
+	t.Logf("criteria compared: %d n/a, %d false, %d true, %d unknown, %d error", crit[0], crit[1], crit[2], crit[3], crit[4])
 }
 
 // mutate changes optional facts at random: unknown (known bit cleared,

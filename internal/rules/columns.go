@@ -202,10 +202,9 @@ func (t *Table) has(e *Engine) bool {
 		if c.list != nil && t.items[c.list] == nil {
 			return false
 		}
-		if c.vec == nil {
-			continue
-		}
-		for _, id := range c.vec.cols {
+	}
+	for _, vc := range e.vectors() {
+		for _, id := range vc.cols {
 			sp := colSpecOf(id)
 			cols := t.cols
 			if sp.key.base == bElem {
@@ -230,13 +229,33 @@ func (t *Table) prepare(e *Engine) {
 		if c.list != nil {
 			t.itemsOf(c.list)
 		}
-		if c.vec == nil {
-			continue
-		}
-		for _, id := range c.vec.cols {
+	}
+	for _, vc := range e.vectors() {
+		for _, id := range vc.cols {
 			t.build(id)
 		}
 	}
+}
+
+// vectors lists the vector forms of e's clause conditions and standard
+// criteria.
+func (e *Engine) vectors() []*vecCond {
+	var out []*vecCond
+	for _, c := range e.Clauses {
+		if c.vec != nil {
+			out = append(out, c.vec)
+		}
+	}
+	for _, s := range e.Standards {
+		for _, cs := range [2][]*criterion{s.requires, s.routes} {
+			for _, c := range cs {
+				if c.vec != nil {
+					out = append(out, c.vec)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (t *Table) itemsOf(li *listInfo) *itemTable {

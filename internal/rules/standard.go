@@ -35,6 +35,7 @@ type criterion struct {
 	conjuncts []conjunct
 	refs      []Ref
 	measure   *measure
+	vec       *vecCond // the condition's vector form, for Columnar.Criteria
 }
 
 type measure struct {
@@ -118,6 +119,7 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 			if v, refs, prg, ok := cond(pc.When); ok {
 				c.when, c.refs, c.hasWhen, c.ref = v, refs, true, prg
 				c.conjuncts = splitConjuncts(pc.When, "")
+				c.vec = vectorCondition(pc.When, "", v.b)
 			}
 		}
 		return c
