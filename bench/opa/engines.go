@@ -137,7 +137,7 @@ func Columnar(eng *rules.Engine) Engine {
 					s := pop.Subjects[at[f]]
 					return s.At, s.FY
 				})
-				standards = rules.NewTable(eng, fs, func(f *facts.Facts) (policy.Date, int64) {
+				standards = rules.NewCriteriaTable(eng, fs, func(f *facts.Facts) (policy.Date, int64) {
 					s := pop.Subjects[at[f]]
 					return s.At, rules.StandardFY(s.At)
 				})

@@ -102,26 +102,20 @@ func (w *Worker) shard(ctx context.Context, run store.Run, s store.Shard) error 
 		}
 		at = d
 	}
-	r := newResult(w.Engine, at, run.FY, run.PolicyVersion, w.Now())
-	ev := w.Engine.NewEvaluator()
-	var results []store.Result
+	// The shard's subjects are read, then evaluated column at a time as a
+	// run over the whole population is (RunOn).
+	var subjects []*facts.Facts
 	err := w.DB.EachFacts(ctx, store.Filter{From: s.From, Before: s.Before}, func(f *facts.Facts) error {
-		_, y := r.dateOf(f)
-		ds := r.add(ev, f)
-		for _, c := range w.Engine.Clauses {
-			d := ds[c.Index]
-			if d.Outcome != rules.Entitled && d.Outcome != rules.NeedsFacts {
-				continue
-			}
-			results = append(results, store.Result{Subject: f.Subject.ID, Clause: c.ID, Outcome: d.Outcome.String(),
-				Region: f.Subject.Region, FY: y, MinFen: int64(d.Amount.Min), MaxFen: int64(d.Amount.Max),
-				Open: d.Amount.Open, Unspecified: d.Unspecified})
-		}
+		subjects = append(subjects, f)
 		if w.Throttle > 0 {
 			time.Sleep(w.Throttle)
 		}
 		return ctx.Err()
 	})
+	var r *Result
+	if err == nil {
+		r, err = RunOn(ctx, PopulationOf(subjects), w.Engine, at, run.FY, run.PolicyVersion, w.Now, 1)
+	}
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause // the lease was lost
 	}
@@ -129,6 +123,20 @@ func (w *Worker) shard(ctx context.Context, run store.Run, s store.Shard) error 
 	<-renewed
 	if err != nil {
 		return err
+	}
+	var results []store.Result
+	for _, c := range w.Engine.Clauses {
+		for _, l := range [2]struct {
+			outcome rules.Outcome
+			hs      []hit
+		}{{rules.Entitled, r.entitled[c.Index]}, {rules.NeedsFacts, r.needsFacts[c.Index]}} {
+			outcome := l.outcome
+			for _, h := range l.hs {
+				results = append(results, store.Result{Subject: h.s.ID, Clause: c.ID, Outcome: outcome.String(),
+					Region: h.s.Region, FY: h.fy, MinFen: int64(h.amount.Min), MaxFen: int64(h.amount.Max),
+					Open: h.amount.Open, Unspecified: h.unspecified})
+			}
+		}
 	}
 	if err := w.DB.CompleteShard(context.WithoutCancel(ctx), s, r.Subjects, results); err != nil {
 		return err

@@ -246,10 +246,13 @@ func (c *Columnar) fold(cl *Clause, it *itemTable, rows []int32) {
 // Criteria computes every national standard's criteria alone for subjects
 // lo … hi-1, as Evaluator.StandardConditions does with the compiled
 // closures: out[(r-lo)*CriteriaCount()+i], indexed like Engine.Criteria.
-// The table must hold each subject at the date the standards are read at
-// and in the fiscal year StandardFY of that date.
+// The table must be a NewCriteriaTable holding each subject at the date the
+// standards are read at and in the fiscal year StandardFY of that date.
 func (c *Columnar) Criteria(lo, hi int, out []Truth) {
 	t, x := c.t, &c.x
+	if !t.criteria {
+		panic("rules: Columnar.Criteria over a table without the criteria's columns (use NewCriteriaTable)")
+	}
 	nk := c.eng.CriteriaCount()
 	x.it, x.cur = nil, -1
 	for b := lo; b < hi; b += BatchRows {

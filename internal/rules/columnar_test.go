@@ -89,7 +89,7 @@ func compareColumnar(t interface{ Fatalf(string, ...any) }, eng *rules.Engine, p
 // dateOf gives (the standards reading their own fiscal year), and returns
 // the answers' counts.
 func compareCriteria(t interface{ Fatalf(string, ...any) }, eng *rules.Engine, pop []*facts.Facts, dateOf func(*facts.Facts) (policy.Date, int64)) (counts [5]int) {
-	tab := rules.NewTable(eng, pop, func(f *facts.Facts) (policy.Date, int64) {
+	tab := rules.NewCriteriaTable(eng, pop, func(f *facts.Facts) (policy.Date, int64) {
 		at, _ := dateOf(f)
 		return at, rules.StandardFY(at)
 	})

@@ -38,8 +38,9 @@ type Table struct {
 	kindCode         []uint8 // index in kinds
 	kinds            []string
 
-	cols  []*column // by column id (colRegistry); nil: not built
-	items map[*listInfo]*itemTable
+	cols     []*column // by column id (colRegistry); nil: not built
+	criteria bool      // holds the columns of the standards' criteria too (NewCriteriaTable)
+	items    map[*listInfo]*itemTable
 }
 
 // column is one fact over every row of a table: a value and a state
@@ -118,12 +119,23 @@ func colSpecOf(id int) colSpec {
 // clauses read; the subjects are prepared for their fiscal year
 // (facts.Prepare).
 func NewTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (policy.Date, int64)) *Table {
+	return newTable(e, subjects, dateOf, false)
+}
+
+// NewCriteriaTable is NewTable with the columns the national standards'
+// criteria read as well (for Columnar.Criteria); dateOf should give the
+// fiscal year the standards read, StandardFY of the date.
+func NewCriteriaTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (policy.Date, int64)) *Table {
+	return newTable(e, subjects, dateOf, true)
+}
+
+func newTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (policy.Date, int64), criteria bool) *Table {
 	n := len(subjects)
 	t := &Table{Subjects: subjects, At: make([]policy.Date, n), FY: make([]int64, n),
 		atStr: make([]string, n), atYear: make([]int64, n), fyStart: make([]string, n), fyEnd: make([]string, n),
 		cur: make([]*facts.Annual, n), last: make([]*facts.Annual, n), last2: make([]*facts.Annual, n),
 		region: make([]string, n), kind: make([]string, n), regionNum: make([]int32, n), kindCode: make([]uint8, n),
-		items: map[*listInfo]*itemTable{}}
+		items: map[*listInfo]*itemTable{}, criteria: criteria}
 	kinds := map[string]uint8{}
 	dates := map[policy.Date]string{}
 	years := map[int64][2]string{}
@@ -203,7 +215,7 @@ func (t *Table) has(e *Engine) bool {
 			return false
 		}
 	}
-	for _, vc := range e.vectors() {
+	for _, vc := range e.vectors(t.criteria) {
 		for _, id := range vc.cols {
 			sp := colSpecOf(id)
 			cols := t.cols
@@ -230,16 +242,16 @@ func (t *Table) prepare(e *Engine) {
 			t.itemsOf(c.list)
 		}
 	}
-	for _, vc := range e.vectors() {
+	for _, vc := range e.vectors(t.criteria) {
 		for _, id := range vc.cols {
 			t.build(id)
 		}
 	}
 }
 
-// vectors lists the vector forms of e's clause conditions and standard
-// criteria.
-func (e *Engine) vectors() []*vecCond {
+// vectors lists the vector forms of e's clause conditions and, with
+// criteria set, of its standards' criteria.
+func (e *Engine) vectors(criteria bool) []*vecCond {
 	var out []*vecCond
 	for _, c := range e.Clauses {
 		if c.vec != nil {
@@ -247,6 +259,9 @@ func (e *Engine) vectors() []*vecCond {
 		}
 	}
 	for _, s := range e.Standards {
+		if !criteria {
+			break
+		}
 		for _, cs := range [2][]*criterion{s.requires, s.routes} {
 			for _, c := range cs {
 				if c.vec != nil {
