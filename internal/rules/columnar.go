@@ -297,6 +297,19 @@ func (c *Columnar) Criteria(lo, hi int, out []Truth) {
 
 // inWindowRow is Evaluator.inWindow for item row of subject s of the table.
 func (c *Clause) inWindowRow(t *Table, it *itemTable, row, s int32) bool {
+	if dn := it.dnum[row]; dn >= 0 && c.fromNum >= 0 && c.toNum >= 0 && c.Window != "active" {
+		// The same comparisons on the dates as numbers (dateNumber).
+		if dn > int32(t.At[s]) {
+			return false
+		}
+		switch c.Window {
+		case "any":
+			return true
+		case "previous":
+			return it.year[row] == t.FY[s]-1
+		}
+		return it.year[row] == t.FY[s] && dn >= c.fromNum && (c.toNum == 0 || dn <= c.toNum)
+	}
 	date := it.date[row]
 	if date > t.atStr[s] {
 		return false
@@ -339,7 +352,7 @@ func (ev *Evaluator) DecideFrom(f *facts.Facts, at policy.Date, fy int64, truths
 		case TruthFalse:
 			ev.decisions[c.Index] = Decision{Outcome: NotEntitled, Gate: -1, ExcludedBy: -1}
 		default: // the condition again per item for a list (each item's amount), else as given
-			ev.decisions[c.Index] = ev.decideKnown(c, f, [...]tri{TruthTrue: triT, TruthUnknown: triU, TruthError: triE}[truths[c.Index]])
+			ev.decisions[c.Index] = ev.decideKnown(c, f, [...]tri{TruthTrue: triT, TruthUnknown: triU, TruthError: triE}[truths[c.Index]], true)
 		}
 	}
 	ev.resolveExclusions()

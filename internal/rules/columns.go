@@ -62,6 +62,7 @@ type itemTable struct {
 	index []int32 // position in the subject's list
 	start []int32
 	date  []string
+	dnum  []int32 // date as YYYYMMDD when it has the form YYYY-MM-DD, else -1
 	year  []int64
 	to    []string // appointments: the end of service
 	cols  []*column
@@ -170,6 +171,26 @@ func newTable(e *Engine, subjects []*facts.Facts, dateOf func(*facts.Facts) (pol
 	}
 	t.prepare(e)
 	return t
+}
+
+// dateNumber is a date of the form YYYY-MM-DD as the number YYYYMMDD, else
+// -1. Such strings compare as their numbers do, whether or not the date
+// exists (2024-02-30), so the window checks can compare numbers.
+func dateNumber(s string) int32 {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return -1
+	}
+	n := int32(0)
+	for i := range 10 {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		n = n*10 + int32(s[i]-'0')
+	}
+	return n
 }
 
 // regionNumber is a six-digit region code as a number, else -1.
@@ -282,7 +303,7 @@ func (t *Table) itemsOf(li *listInfo) *itemTable {
 		n += (*sliceHdr)(unsafe.Add(unsafe.Pointer(f), li.off)).len
 	}
 	it := &itemTable{list: li, owner: make([]int32, 0, n), index: make([]int32, 0, n), start: make([]int32, len(t.Subjects)+1),
-		date: make([]string, 0, n), year: make([]int64, 0, n)}
+		date: make([]string, 0, n), dnum: make([]int32, 0, n), year: make([]int64, 0, n)}
 	if li.name == "appointments" {
 		it.to = make([]string, 0, n)
 	}
@@ -293,7 +314,8 @@ func (t *Table) itemsOf(li *listInfo) *itemTable {
 			p := unsafe.Add(h.data, uintptr(i)*li.size)
 			it.owner = append(it.owner, int32(r))
 			it.index = append(it.index, int32(i))
-			it.date = append(it.date, *(*string)(unsafe.Add(p, li.dateOff)))
+			d := *(*string)(unsafe.Add(p, li.dateOff))
+			it.date, it.dnum = append(it.date, d), append(it.dnum, dateNumber(d))
 			it.year = append(it.year, *(*int64)(unsafe.Add(p, li.yearOff)))
 			if it.to != nil {
 				it.to = append(it.to, *(*string)(unsafe.Add(p, apptTo)))

@@ -42,6 +42,7 @@ type Clause struct {
 	vec *vecCond // the condition's vector form, for Columnar
 
 	validFrom, validTo string      // "YYYY-MM-DD"; validTo empty: no end
+	fromNum, toNum     int32       // the same as dateNumber gives them (toNum 0: no end; -1: not of the form)
 	fromDate, toDate   policy.Date // the same as dates
 	region             string      // GB/T 2260 prefix of the subjects covered
 }
@@ -134,6 +135,10 @@ func compileClause(pc *policy.Clause, doc *policy.Document) (*Clause, errs.List)
 	c := &Clause{Clause: pc}
 	from, to := pc.Validity()
 	c.validFrom, c.validTo = from.String(), to.String()
+	c.fromNum, c.toNum = dateNumber(c.validFrom), 0
+	if c.validTo != "" {
+		c.toNum = dateNumber(c.validTo)
+	}
 	c.fromDate, c.toDate = from, to
 	c.region = policy.RegionPrefix(doc.Jurisdiction)
 	if pc.ForEach != "" {

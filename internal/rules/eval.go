@@ -186,7 +186,7 @@ func (ev *Evaluator) Decide(f *facts.Facts, at policy.Date, fy int64) []Decision
 }
 
 func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
-	return ev.decideKnown(c, f, triNone)
+	return ev.decideKnown(c, f, triNone, false)
 }
 
 // triNone says a clause's condition is not known yet: decideKnown
@@ -194,10 +194,11 @@ func (ev *Evaluator) decide(c *Clause, f *facts.Facts) Decision {
 const triNone tri = 255
 
 // decideKnown is decide with, for a clause without a list, the value of
-// its condition already known (cond; triNone: evaluate it).
-func (ev *Evaluator) decideKnown(c *Clause, f *facts.Facts, cond tri) Decision {
+// its condition already known (cond; triNone: evaluate it), and with
+// applies set when the clause is known to apply.
+func (ev *Evaluator) decideKnown(c *Clause, f *facts.Facts, cond tri, applies bool) Decision {
 	d := Decision{Gate: -1, ExcludedBy: -1}
-	if !applicable(c, f, ev.st.FY) {
+	if !applies && !applicable(c, f, ev.st.FY) {
 		return d
 	}
 	mark := len(ev.events)
