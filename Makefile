@@ -94,8 +94,8 @@ bench-web:
 bench-population:
 	$(GO) test -run='^$$' -bench=Population -benchtime=3x -count=3 -timeout=1200s ./internal/match | tee bench-population.txt
 
-## bench-opa: kechuang, the cel-go interpreter and OPA/Rego on the same conditions over 10,000,
-## 100,000 and 1,000,000 demo subjects, checked to agree first (bench/opa; about 15 minutes)
+## bench-opa: kechuang (column at a time and closures), the cel-go interpreter and OPA/Rego on the same conditions over 10,000,
+## 100,000 and 1,000,000 demo subjects, checked to agree first (bench/opa; 15–30 minutes)
 bench-opa:
 	cd bench/opa && $(GO) test -run='^$$' -bench=Engines -benchtime=1x -benchmem -timeout=60m | tee ../../bench-opa.txt
 	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -ignore /run -col /engine bench-opa.txt

@@ -296,49 +296,35 @@ func (l *vlowerer) selectExpr(e ast.Expr) (vval, bool) {
 	}
 	switch rv.t {
 	case tInt:
-		v.i = func(x *vx, sel []int32, out []int64, st []tri) {
-			c := col(x)
-			for k, r := range sel {
-				if via {
-					r = x.it.owner[r]
-				}
-				out[k], st[k] = c.i[r], c.st[r]
-			}
-		}
+		v.i = func(x *vx, sel []int32, out []int64, st []tri) { c := col(x); gather(x, sel, via, c.i, c.st, out, st) }
 	case tDouble:
 		v.d = func(x *vx, sel []int32, out []float64, st []tri) {
 			c := col(x)
-			for k, r := range sel {
-				if via {
-					r = x.it.owner[r]
-				}
-				out[k], st[k] = c.d[r], c.st[r]
-			}
+			gather(x, sel, via, c.d, c.st, out, st)
 		}
 	case tString:
-		v.s = func(x *vx, sel []int32, out []string, st []tri) {
-			c := col(x)
-			for k, r := range sel {
-				if via {
-					r = x.it.owner[r]
-				}
-				out[k], st[k] = c.s[r], c.st[r]
-			}
-		}
+		v.s = func(x *vx, sel []int32, out []string, st []tri) { c := col(x); gather(x, sel, via, c.s, c.st, out, st) }
 	case tBool:
-		v.b = func(x *vx, sel []int32, out []tri) {
-			c := col(x)
-			for k, r := range sel {
-				if via {
-					r = x.it.owner[r]
-				}
-				out[k] = c.b[r]
-			}
-		}
+		v.b = func(x *vx, sel []int32, out []tri) { gather(x, sel, via, col(x).b, nil, out, nil) }
 	default:
 		return vval{}, false
 	}
 	return v, true
+}
+
+// gather copies the selected rows of a column (values, and states unless
+// st is nil) into out and ost; via reads the rows' owners (item rows
+// reading their subject's column).
+func gather[T any](x *vx, sel []int32, via bool, vals []T, st []tri, out []T, ost []tri) {
+	for k, r := range sel {
+		if via {
+			r = x.it.owner[r]
+		}
+		out[k] = vals[r]
+		if st != nil {
+			ost[k] = st[r]
+		}
+	}
 }
 
 func (l *vlowerer) call(e ast.Expr) (vval, bool) {
