@@ -2,15 +2,18 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/chromedp"
 )
 
@@ -80,6 +83,36 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// runInBrowser runs the steps in a new browser. Should the page's renderer
+// crash or the browser go away mid-way (chromedp then answers "context
+// canceled"; seen once under the load of the whole suite), it says so and
+// runs the steps once more in a new browser: the steps only sign in and
+// read, so running them again changes nothing. Any other failure, or a
+// second one, is returned.
+func runInBrowser(t *testing.T, tasks ...chromedp.Action) error {
+	var err error
+	for attempt := 1; attempt <= 2; attempt++ {
+		ctx, cancel := context.WithCancel(browser(t))
+		var crashed atomic.Bool
+		chromedp.ListenTarget(ctx, func(ev any) {
+			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+				crashed.Store(true)
+				cancel() // a crashed page answers nothing more: stop waiting for it
+			}
+		})
+		err = chromedp.Run(ctx, tasks...)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, context.Canceled) && !crashed.Load() {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "\n*** %s: the browser went away (%v; renderer crashed: %v) ***\n", t.Name(), err, crashed.Load())
+	}
+	return err
+}
+
 // shot saves a full-page screenshot.
 func shot(t *testing.T, name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
@@ -115,11 +148,10 @@ func navigating(a chromedp.Action) chromedp.Action {
 }
 
 func TestBrowserEnterprise(t *testing.T) {
-	ctx := browser(t)
 	f := newFixture(t, 200)
 	base := f.srv.URL
 	var h1, body, cite, marked string
-	err := chromedp.Run(ctx,
+	err := runInBrowser(t,
 		signIn(base, "ent-a"),
 		chromedp.WaitVisible(`article.result`),
 		chromedp.Text(`h1`, &h1),
@@ -155,7 +187,6 @@ func TestBrowserEnterprise(t *testing.T) {
 }
 
 func TestBrowserStaff(t *testing.T) {
-	ctx := browser(t)
 	f := newFixture(t, 300)
 	base := f.srv.URL
 	var sel, rows, english, reform string
@@ -205,7 +236,7 @@ func TestBrowserStaff(t *testing.T) {
 		chromedp.Text(`nav`, &english),
 		shot(t, "staff-dashboard-english"),
 	)
-	if err := chromedp.Run(ctx, tasks); err != nil {
+	if err := runInBrowser(t, tasks); err != nil {
 		t.Fatal(err)
 	}
 	if sel == "" {
@@ -228,11 +259,10 @@ func TestBrowserStaff(t *testing.T) {
 // TestBrowserWithoutJavaScript: with scripts disabled, signing in, the
 // 政策体检 and the subject search (a plain GET form) still work.
 func TestBrowserWithoutJavaScript(t *testing.T) {
-	ctx := browser(t)
 	f := newFixture(t, 100)
 	base := f.srv.URL
 	var body, rows string
-	err := chromedp.Run(ctx,
+	err := runInBrowser(t,
 		emulation.SetScriptExecutionDisabled(true),
 		signIn(base, "staff-ww"),
 		chromedp.Navigate(base+"/subjects/"+wwA),
