@@ -745,20 +745,7 @@ func (l *vlowerer) in(a vval, consts []any, negate ...bool) (vval, bool) {
 			m := x.ar.mark()
 			xv, xs := x.ar.strs(len(sel)), x.ar.tris(len(sel))
 			a.s(x, sel, xv, xs)
-		rows:
-			for j := range sel {
-				if xs[j] != triT {
-					out[j] = xs[j]
-					continue
-				}
-				for _, w := range ss {
-					if xv[j] == w {
-						out[j] = yes
-						continue rows
-					}
-				}
-				out[j] = no
-			}
+			member(xv, xs, ss, yes, no, out)
 			x.ar.release(m)
 		}}, true
 	case tInt:
@@ -777,24 +764,30 @@ func (l *vlowerer) in(a vval, consts []any, negate ...bool) (vval, bool) {
 			m := x.ar.mark()
 			xv, xs := x.ar.ints(len(sel)), x.ar.tris(len(sel))
 			a.i(x, sel, xv, xs)
-		rows:
-			for j := range sel {
-				if xs[j] != triT {
-					out[j] = xs[j]
-					continue
-				}
-				for _, w := range ns {
-					if xv[j] == w {
-						out[j] = triT
-						continue rows
-					}
-				}
-				out[j] = triF
-			}
+			member(xv, xs, ns, triT, triF, out)
 			x.ar.release(m)
 		}}, true
 	}
 	return vval{}, false
+}
+
+// member writes, for each value of xv that is known (xs), yes if it is one
+// of set and no otherwise; an unknown or failed value keeps its state.
+func member[T comparable](xv []T, xs []tri, set []T, yes, no tri, out []tri) {
+rows:
+	for j, v := range xv {
+		if xs[j] != triT {
+			out[j] = xs[j]
+			continue
+		}
+		for _, w := range set {
+			if v == w {
+				out[j] = yes
+				continue rows
+			}
+		}
+		out[j] = no
+	}
 }
 
 // vx is one goroutine's vector evaluation: the table, the item table whose
