@@ -505,13 +505,7 @@ func (s *sweep) decide(res *Result, k, r int) money.Interval {
 	}
 	ds := s.ev.DecideFrom(f, s.tab.At[r], s.tab.FY[r], tr)
 	res.recordSome(f, s.tab.FY[r], ds, s.cand)
-	var sum money.Interval
-	for _, c := range s.cand {
-		if d := ds[c]; d.Outcome == rules.Entitled && s.eng.Clauses[c].Kind == "payment" {
-			sum = sum.Add(d.Amount)
-		}
-	}
-	return sum
+	return paidSome(s.eng, ds, s.cand)
 }
 
 // PopulationOf holds the given subjects (for evaluating subjects that are

@@ -48,10 +48,25 @@ func Compare(ctx context.Context, db *store.DB, base, reform *rules.Engine, at p
 // paid sums a subject's payments under eng.
 func paid(eng *rules.Engine, ds []rules.Decision) money.Interval {
 	var sum money.Interval
-	for _, cl := range eng.Clauses {
-		if d := ds[cl.Index]; d.Outcome == rules.Entitled && cl.Kind == "payment" {
-			sum = sum.Add(d.Amount)
-		}
+	for i := range eng.Clauses {
+		sum = addPaid(sum, eng, ds, i)
+	}
+	return sum
+}
+
+// paidSome is paid when only the clauses in idx can be entitled.
+func paidSome(eng *rules.Engine, ds []rules.Decision, idx []int32) money.Interval {
+	var sum money.Interval
+	for _, i := range idx {
+		sum = addPaid(sum, eng, ds, int(i))
+	}
+	return sum
+}
+
+// addPaid adds clause i's decision to sum when it is an entitled payment.
+func addPaid(sum money.Interval, eng *rules.Engine, ds []rules.Decision, i int) money.Interval {
+	if d := ds[i]; d.Outcome == rules.Entitled && eng.Clauses[i].Kind == "payment" {
+		return sum.Add(d.Amount)
 	}
 	return sum
 }

@@ -297,8 +297,8 @@ func (c *Columnar) Criteria(lo, hi int, out []Truth) {
 
 // inWindowRow is Evaluator.inWindow for item row of subject s of the table.
 func (c *Clause) inWindowRow(t *Table, it *itemTable, row, s int32) bool {
-	if dn := it.dnum[row]; dn >= 0 && c.fromNum >= 0 && c.toNum >= 0 && c.Window != "active" {
-		// The same comparisons on the dates as numbers (dateNumber).
+	if dn := it.dnum[row]; dn >= 0 && t.At[s] != 0 && c.fromNum >= 0 && c.toNum >= 0 && c.Window != "active" {
+		// windowHolds's comparisons, on the dates as numbers (dateNumber).
 		if dn > int32(t.At[s]) {
 			return false
 		}
@@ -310,25 +310,11 @@ func (c *Clause) inWindowRow(t *Table, it *itemTable, row, s int32) bool {
 		}
 		return it.year[row] == t.FY[s] && dn >= c.fromNum && (c.toNum == 0 || dn <= c.toNum)
 	}
-	date := it.date[row]
-	if date > t.atStr[s] {
-		return false
+	to := ""
+	if c.Window == "active" {
+		to = it.to[row]
 	}
-	switch c.Window {
-	case "any":
-		return true
-	case "active":
-		to := it.to[row]
-		if !(date <= t.fyEnd[s] && (to == "" || to >= t.fyStart[s])) {
-			return false
-		}
-		return c.validTo == "" || date <= c.validTo
-	}
-	y := it.year[row]
-	if c.Window == "previous" {
-		return y == t.FY[s]-1
-	}
-	return y == t.FY[s] && date >= c.validFrom && (c.validTo == "" || date <= c.validTo)
+	return c.windowHolds(it.date[row], to, it.year[row], t.atStr[s], t.FY[s], t.fyStart[s], t.fyEnd[s])
 }
 
 // DecideFrom is Decide for a subject whose conditions are already known
@@ -352,12 +338,16 @@ func (ev *Evaluator) DecideFrom(f *facts.Facts, at policy.Date, fy int64, truths
 		case TruthFalse:
 			ev.decisions[c.Index] = Decision{Outcome: NotEntitled, Gate: -1, ExcludedBy: -1}
 		default: // the condition again per item for a list (each item's amount), else as given
-			ev.decisions[c.Index] = ev.decideKnown(c, f, [...]tri{TruthTrue: triT, TruthUnknown: triU, TruthError: triE}[truths[c.Index]], true)
+			ev.decisions[c.Index] = ev.decideKnown(c, f, triOfTruth[truths[c.Index]], true)
 		}
 	}
 	ev.resolveExclusions()
 	return ev.decisions
 }
+
+// triOfTruth is truthOf the other way, for the truths DecideFrom decides
+// in full.
+var triOfTruth = [...]tri{TruthTrue: triT, TruthUnknown: triU, TruthError: triE}
 
 // Candidate reports whether truths leave anything for DecideFrom to decide
 // in full: a subject with no candidate is entitled to nothing.

@@ -433,7 +433,7 @@ func (t *Table) Bytes() int64 {
 		b += colBytes(c)
 	}
 	for _, it := range t.items {
-		b += int64(len(it.owner))*(4+4+16+8) + int64(len(it.to))*16 + int64(len(it.start))*4
+		b += int64(len(it.owner))*(4+4+16+4+8) + int64(len(it.to))*16 + int64(len(it.start))*4
 		for _, c := range it.cols {
 			b += colBytes(c)
 		}

@@ -142,25 +142,35 @@ func (ev *Evaluator) gate(g *Gate) tri {
 // happens under it).
 func (ev *Evaluator) inWindow(c *Clause, i int) bool {
 	p := unsafe.Add(c.list.hdr(&ev.st).data, uintptr(i)*c.list.size)
-	date := *(*string)(unsafe.Add(p, c.list.dateOff))
-	if ev.atStr != "" && date > ev.atStr {
+	to := ""
+	if c.Window == "active" {
+		to = *(*string)(unsafe.Add(p, apptTo))
+	}
+	return c.windowHolds(*(*string)(unsafe.Add(p, c.list.dateOff)), to, *(*int64)(unsafe.Add(p, c.list.yearOff)),
+		ev.atStr, ev.st.FY, ev.fyStart, ev.fyEnd)
+}
+
+// windowHolds is the window test for an item dated date (to: the end of an
+// appointment, read for "active" windows only; y: the item's year) at the
+// evaluation date at ("" : no such bound) in fiscal year fy, which runs
+// from fyStart to fyEnd.
+func (c *Clause) windowHolds(date, to string, y int64, at string, fy int64, fyStart, fyEnd string) bool {
+	if at != "" && date > at {
 		return false // not yet happened at the evaluation date
 	}
 	switch c.Window {
 	case "any":
 		return true
 	case "active":
-		to := *(*string)(unsafe.Add(p, apptTo))
-		if !(date <= ev.fyEnd && (to == "" || to >= ev.fyStart)) {
+		if !(date <= fyEnd && (to == "" || to >= fyStart)) {
 			return false
 		}
 		return c.validTo == "" || date <= c.validTo
 	}
-	y := *(*int64)(unsafe.Add(p, c.list.yearOff))
 	if c.Window == "previous" {
-		return y == ev.st.FY-1
+		return y == fy-1
 	}
-	return y == ev.st.FY && date >= c.validFrom && (c.validTo == "" || date <= c.validTo)
+	return y == fy && date >= c.validFrom && (c.validTo == "" || date <= c.validTo)
 }
 
 var (

@@ -191,33 +191,34 @@ func (l *vlowerer) fallback(e ast.Expr) vval {
 			}
 		}
 	case tInt:
-		f := rv.i
-		v.i = func(x *vx, sel []int32, out []int64, st []tri) {
-			for k, r := range sel {
-				x.row(r)
-				out[k], st[k] = f(&x.st)
-			}
-		}
+		v.i = rowValues(rv.i)
 	case tDouble:
-		f := rv.d
-		v.d = func(x *vx, sel []int32, out []float64, st []tri) {
-			for k, r := range sel {
-				x.row(r)
-				out[k], st[k] = f(&x.st)
-			}
-		}
+		v.d = rowValues(rv.d)
 	case tString:
-		f := rv.s
-		v.s = func(x *vx, sel []int32, out []string, st []tri) {
-			for k, r := range sel {
-				x.row(r)
-				out[k], st[k] = f(&x.st)
-			}
-		}
+		v.s = rowValues(rv.s)
 	default:
 		l.row.fail(e, "%s cannot be evaluated over columns on its own", rv.t)
 	}
 	return v
+}
+
+// rowValues runs a value's compiled closure row by row over the selection.
+func rowValues[T any](f func(*State) (T, tri)) func(x *vx, sel []int32, out []T, st []tri) {
+	return func(x *vx, sel []int32, out []T, st []tri) {
+		for k, r := range sel {
+			x.row(r)
+			out[k], st[k] = f(&x.st)
+		}
+	}
+}
+
+// fill writes a constant, known, into every selected row.
+func fill[T any](v T) func(x *vx, sel []int32, out []T, st []tri) {
+	return func(x *vx, sel []int32, out []T, st []tri) {
+		for k := range sel {
+			out[k], st[k] = v, triT
+		}
+	}
 }
 
 // text names e, for the list of parts left to the closures.
@@ -242,27 +243,15 @@ func vconstBool(b tri) vval {
 }
 
 func vconstInt(n int64) vval {
-	return vval{t: tInt, isConst: true, ci: n, col: -1, i: func(x *vx, sel []int32, out []int64, st []tri) {
-		for k := range sel {
-			out[k], st[k] = n, triT
-		}
-	}}
+	return vval{t: tInt, isConst: true, ci: n, col: -1, i: fill(n)}
 }
 
 func vconstDouble(d float64) vval {
-	return vval{t: tDouble, isConst: true, cd: d, col: -1, d: func(x *vx, sel []int32, out []float64, st []tri) {
-		for k := range sel {
-			out[k], st[k] = d, triT
-		}
-	}}
+	return vval{t: tDouble, isConst: true, cd: d, col: -1, d: fill(d)}
 }
 
 func vconstString(s string) vval {
-	return vval{t: tString, isConst: true, cs: s, col: -1, s: func(x *vx, sel []int32, out []string, st []tri) {
-		for k := range sel {
-			out[k], st[k] = s, triT
-		}
-	}}
+	return vval{t: tString, isConst: true, cs: s, col: -1, s: fill(s)}
 }
 
 // selectExpr lowers subject.x, cur.x, last.x, last2.x and item.x to column
