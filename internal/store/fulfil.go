@@ -87,11 +87,11 @@ func (db *DB) Settings(ctx context.Context) (out map[string]Setting, err error) 
 
 // CaseEvent is one line of a case's history.
 type CaseEvent struct {
-	At, Actor      string
-	Action         string // an fulfil.Action, or created, batched, paid, cut, reversed
-	From, To       fulfil.Step
-	Status         fulfil.Status
-	Reason, Note   string
+	At, Actor    string
+	Action       string // an fulfil.Action, or created, batched, paid, cut, reversed
+	From, To     fulfil.Step
+	Status       fulfil.Status
+	Reason, Note string
 }
 
 // Notification is a message to an enterprise about one of its cases.
