@@ -74,6 +74,7 @@ func Generate(eng *rules.Engine, n int, seed uint64) ([][]byte, error) {
 		}
 		subj["id"] = fmt.Sprintf("demo-%06d", i+1)
 		dress(subj, rng)
+		sourced(m, i)
 		m["as_of"] = s.At.String()
 		m["schema"] = facts.SchemaVersion
 		doc, err := json.Marshal(m)
@@ -205,6 +206,43 @@ func dress(s map[string]any, rng *rand.Rand) {
 	}
 	if _, ok := s["established"]; !ok {
 		s["established"] = fmt.Sprintf("%04d-%02d-%02d", 2005+rng.IntN(17), 1+rng.IntN(12), 1+rng.IntN(28))
+	}
+}
+
+// itemSource is where each list's records come from in the demo: the
+// authority that issues them.
+var itemSource = map[string]string{
+	"recognitions": "certificate", "awards": "sti", "ip": "certificate", "contests": "sti",
+	"agreements": "sti", "projects": "sti", "appointments": "sti", "pools": "sti", "incidents": "market",
+}
+
+// sourced records where a subject's facts came from, where its scenario did
+// not say: the register (市场监管) for the subject, the tax bureau for its
+// annual figures — except every fifth subject's, which are self-declared
+// (企业自报), so that the demo has 免申即享 proposals and applications both —
+// and the issuing authority for each record. No clause reads a source, so
+// no outcome changes; fulfilment reads them (免申即享 needs authoritative data).
+func sourced(m map[string]any, i int) {
+	if subj, ok := m["subject"].(map[string]any); ok && subj["source"] == nil {
+		subj["source"] = "market"
+	}
+	annual := "tax"
+	if i%5 == 4 {
+		annual = "self"
+	}
+	for list, src := range itemSource {
+		items, _ := m[list].([]any)
+		for _, it := range items {
+			if r, ok := it.(map[string]any); ok && r["source"] == nil {
+				r["source"] = src
+			}
+		}
+	}
+	years, _ := m["annual"].([]any)
+	for _, y := range years {
+		if r, ok := y.(map[string]any); ok && r["source"] == nil {
+			r["source"] = annual
+		}
 	}
 }
 

@@ -93,11 +93,11 @@ const (
 
 // Allotment is one claimant's share, with the reason in Chinese.
 type Allotment struct {
-	Case    int64
-	Asked   money.Fen
-	Granted money.Fen
-	Outcome Outcome
-	Why     string
+	Case    int64     `json:"case"`
+	Asked   money.Fen `json:"asked_fen"`
+	Granted money.Fen `json:"granted_fen"`
+	Outcome Outcome   `json:"outcome"`
+	Why     string    `json:"why"`
 }
 
 // Allocate shares avail among the claimants under rule. Whatever the rule,
@@ -105,6 +105,7 @@ type Allotment struct {
 // when everything fits, everyone is funded in full. Claimants come back in
 // the order the rule considered them.
 func Allocate(avail money.Fen, rule Rule, cs []Claimant) []Allotment {
+	avail = max(avail, 0) // an overdrawn envelope (Fen lowered below what it has paid) has nothing left
 	cs = slices.Clone(cs)
 	var total money.Fen
 	for _, c := range cs {

@@ -560,7 +560,7 @@ func (c *Case) Expected(now time.Time) string {
 	for _, st := range c.Workflow.Steps[min(c.Step+1, len(c.Workflow.Steps)):] {
 		n := st.Days
 		if st.Step == Notice {
-			n += c.Workflow.NoticeDays
+			n += c.Workflow.NoticeDays - 1 // as enter: the notice ends NoticeDays-1 days after it starts
 		}
 		d = addDays(d, n)
 	}

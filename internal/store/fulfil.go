@@ -433,8 +433,9 @@ func (db *DB) envelopes(ctx context.Context, q querier) (out []EnvelopeUse, err 
 
 // AllotmentRow is what a batch's allocation did to one case's installment.
 type AllotmentRow struct {
-	Batch, Envelope int64
-	Year            int64
+	Batch    int64 `json:"batch"`
+	Envelope int64 `json:"envelope"`
+	Year     int64 `json:"year"` // the installment's year
 	fulfil.Allotment
 }
 
@@ -797,10 +798,12 @@ func (db *DB) payments(ctx context.Context, where string, args ...any) (out []fu
 	return out, rows.Err()
 }
 
-// Ledger lists every payment and reversal, oldest first; subject "" for all.
-func (db *DB) Ledger(ctx context.Context, subject string) (out []fulfil.Payment, err error) {
+// Ledger lists every payment and reversal, oldest first, of subject ("" for
+// all) within region (a GB/T 2260 prefix of the cases' regions, "" for all).
+func (db *DB) Ledger(ctx context.Context, subject, region string) (out []fulfil.Payment, err error) {
 	defer errs.Wrap(&err, "store.Ledger")
-	return db.payments(ctx, `WHERE ($1 = '' OR subject_id = $1)`, subject)
+	return db.payments(ctx, `WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR case_id IN (SELECT id FROM cases WHERE region LIKE $3 ESCAPE '\'))`,
+		subject, region, esc.Replace(region)+"%")
 }
 
 // Reverse undoes a paid payment with a compensating entry (冲正): a new line
@@ -860,7 +863,7 @@ func (db *DB) Reverse(ctx context.Context, paymentID int64, by, reason string) (
 // Reconcile checks the ledger against itself, the cases and the batches.
 func (db *DB) Reconcile(ctx context.Context) (r fulfil.Reconciliation, err error) {
 	defer errs.Wrap(&err, "store.Reconcile")
-	ps, err := db.Ledger(ctx, "")
+	ps, err := db.Ledger(ctx, "", "")
 	if err != nil {
 		return r, err
 	}

@@ -126,7 +126,7 @@ func TestCaseToPayment(t *testing.T) {
 		if len(ns) < 3 || !strings.Contains(ns[0].Text, "到账") {
 			t.Errorf("notifications: %+v", ns)
 		}
-		ps, _ := db.Ledger(ctx, "")
+		ps, _ := db.Ledger(ctx, "", "")
 		if len(ps) != 1 || ps[0].State != "paid" || ps[0].Key != fulfil.PaymentKey("x", "e1", "", 0, 2024) || ps[0].SubjectName != "e1公司" {
 			t.Fatalf("ledger: %+v", ps)
 		}

@@ -160,3 +160,8 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	_, err = db.w.ExecContext(ctx, `VACUUM INTO $1`, path)
 	return err
 }
+
+// SetClock replaces the store's clock (time.Now): the time acts, batches
+// and notifications are stamped with, and what 公示 deadlines are judged
+// against. Tests move it; a server passes its own.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
