@@ -30,6 +30,7 @@ var fulfilRoutes = []route{
 	{"PUT", "/api/v1/clauses/{id}/fulfilment", (*Server).putSetting},
 	{"GET", "/api/v1/envelopes", (*Server).listEnvelopes},
 	{"POST", "/api/v1/envelopes", (*Server).putEnvelope},
+	{"GET", "/api/v1/batches", (*Server).listBatches},
 	{"POST", "/api/v1/batches", (*Server).createBatch},
 	{"GET", "/api/v1/batches/{id}", (*Server).getBatch},
 	{"POST", "/api/v1/batches/{id}/confirmation", (*Server).confirmBatch},
@@ -432,6 +433,24 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) error {
 	j := batchJSON(plan.Batch, ps, plan.Allotments)
 	j.NoBudget = plan.NoBudget
 	return writeJSON(w, http.StatusOK, j)
+}
+
+func (s *Server) listBatches(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.financeUser(r, false)
+	if err != nil {
+		return err
+	}
+	bs, err := s.Store.Batches(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []BatchJSON{}
+	for _, b := range bs {
+		if s.svc().MayPay(u, b.Payer) == nil {
+			out = append(out, batchJSON(b, nil, nil))
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"batches": out})
 }
 
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) error {

@@ -339,6 +339,12 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 		if c.Status == Objected {
 			return tr, errs.E(errs.Conflict, "事项 %d 有未处理的异议，公示暂停：先认定异议是否成立", c.ID)
 		}
+		if act.Score != 0 && st.Step != Review && st.Step != Recheck {
+			return tr, errs.At(errs.Pos{Path: "score"}, "评审得分在初审或复核时给出")
+		}
+		if act.Score < 0 || act.Score > 100 {
+			return tr, errs.At(errs.Pos{Path: "score"}, "评审得分 %d 不对：0 到 100", act.Score)
+		}
 		switch st.Step {
 		case Submit:
 			if c.Status == Returned || c.Route == RouteApply {
@@ -363,12 +369,6 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 			return tr, errs.E(errs.Permission, "复核须由初审以外的人员办理（初审人：%s）", c.Reviewer)
 		}
 		if act.Score != 0 {
-			if st.Step != Review && st.Step != Recheck {
-				return tr, errs.At(errs.Pos{Path: "score"}, "评审得分在初审或复核时给出")
-			}
-			if act.Score < 0 || act.Score > 100 {
-				return tr, errs.At(errs.Pos{Path: "score"}, "评审得分 %d 不对：0 到 100", act.Score)
-			}
 			c.Score = act.Score
 			tr.Note = fmt.Sprintf("评审得分 %d", act.Score)
 		}

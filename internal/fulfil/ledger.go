@@ -2,6 +2,8 @@ package fulfil
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"kechuang/internal/money"
@@ -133,9 +135,9 @@ func Reconcile(ps []Payment, due map[int64]money.Fen, batches []Batch) Reconcili
 			r.Batched += p.Fen
 		}
 	}
-	for c, sum := range perCase {
-		if d, ok := due[c]; ok && sum > d {
-			r.Problems = append(r.Problems, fmt.Sprintf("事项 %d 已付 %s，超过应付 %s", c, sum, d))
+	for _, c := range slices.Sorted(maps.Keys(perCase)) {
+		if d, ok := due[c]; ok && perCase[c] > d {
+			r.Problems = append(r.Problems, fmt.Sprintf("事项 %d 已付 %s，超过应付 %s", c, perCase[c], d))
 		}
 	}
 	for _, b := range batches {
