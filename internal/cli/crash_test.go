@@ -95,7 +95,7 @@ func crashRun(t *testing.T, bin, dsn string) {
 		}
 	}
 	var window time.Duration // how long one round of work takes, measured on the first
-	kills, late := 0, 0        // kills that cut the work short; kills after it had finished
+	kills, late := 0, 0      // kills that cut the work short; kills after it had finished
 	// Where each kill landed: before anything of the round was committed,
 	// after a batch was made but before its confirmation, after a
 	// confirmation. The window adapts so that kills spread over all three.
