@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,6 +179,130 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww-market", path: "/console/match/" + wwPatentClause + "/export?format=csv", want: 200},
 		{user: "finance-ww", path: "/console/match/" + wwClause + "/export?format=xlsx", want: 200},
 	},
+
+	// Fulfilment. {caseA} is wwA's 免申即享 case of wwClause, waiting for staff
+	// to confirm it; {caseB} wwB's case at 拨付; {batch} the open batch paying
+	// it, {payment} its payment (batched, not yet paid).
+	"GET /notice": {{user: "", path: "/notice", want: 200}},
+	"POST /notice/{id}/object": {
+		{user: "", method: "POST", path: "/notice/{caseA}/object", want: 403},
+		{user: "ent-b", method: "POST", path: "/notice/{caseA}/object", want: 422}, // no reason given
+		{user: "ent-b", method: "POST", path: "/notice/999999/object", want: 404},
+	},
+	"GET /me/cases": {
+		{user: "", path: "/me/cases", want: 303},
+		{user: "ent-a", path: "/me/cases", want: 200, absent: []string{"古浪魔方"}},
+		{user: "staff-ww", path: "/me/cases", want: 303},
+	},
+	"GET /cases/{id}": {
+		{user: "", path: "/cases/{caseA}", want: 303},
+		{user: "ent-a", path: "/cases/{caseA}", want: 200},
+		{user: "ent-b", path: "/cases/{caseA}", want: 403},
+		{user: "ent-a", path: "/cases/999999", want: 403},
+		{user: "staff-ww", path: "/cases/{caseA}", want: 200},
+		{user: "staff-lz", path: "/cases/{caseA}", want: 200},
+		{user: "staff-lz", path: "/cases/{caseB}", want: 403}, // 古浪 is not 凉州
+		{user: "staff-fx", path: "/cases/{caseA}", want: 403},
+		{user: "finance-ww", path: "/cases/{caseA}", want: 200},
+		{user: "expert", path: "/cases/{caseA}", want: 403},
+		{user: "admin", path: "/cases/999999", want: 404},
+	},
+	"POST /cases/{id}/act": { // no action or version: allowed accounts are told the version is stale
+		{user: "", method: "POST", path: "/cases/{caseA}/act", want: 403},
+		{user: "ent-b", method: "POST", path: "/cases/{caseA}/act", want: 403},
+		{user: "staff-fx", method: "POST", path: "/cases/{caseA}/act", want: 403},
+		{user: "staff-ww", method: "POST", path: "/cases/{caseA}/act", want: 409},
+	},
+	"GET /subjects/{id}/apply/{clause}": {
+		{user: "", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 303},
+		{user: "ent-a", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 200},
+		{user: "ent-a", path: "/subjects/" + wwB + "/apply/" + wwPatentClause, want: 403},
+		{user: "ent-a", path: "/subjects/" + wwA + "/apply/nope", want: 404},
+		{user: "staff-ww", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 403},
+	},
+	"POST /subjects/{id}/apply/{clause}": { // no answers: the form again, 422
+		{user: "", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 403},
+		{user: "ent-b", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 403},
+		{user: "staff-ww", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 403},
+		{user: "ent-a", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 422},
+	},
+	"GET /console/cases": {
+		{user: "", path: "/console/cases", want: 303},
+		{user: "ent-a", path: "/console/cases", want: 403},
+		{user: "expert", path: "/console/cases", want: 403},
+		{user: "staff-fx", path: "/console/cases", want: 200, absent: []string{"绿源", "古浪魔方"}},
+		{user: "staff-lz", path: "/console/cases?all=1", want: 200, absent: []string{"古浪魔方"}},
+		{user: "staff-ww", path: "/console/cases?all=1", want: 200},
+		{user: "finance-ww", path: "/console/cases", want: 200},
+	},
+	"POST /console/proposals": {
+		{user: "", method: "POST", path: "/console/proposals", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/proposals", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/proposals", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/proposals", want: 303},
+	},
+	"GET /console/fulfilment": {
+		{user: "", path: "/console/fulfilment", want: 303},
+		{user: "ent-a", path: "/console/fulfilment", want: 403},
+		{user: "staff-fx", path: "/console/fulfilment", want: 200, absent: []string{wwClause}},
+		{user: "staff-ww", path: "/console/fulfilment", want: 200},
+	},
+	"POST /console/fulfilment": {
+		{user: "", method: "POST", path: "/console/fulfilment", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/fulfilment", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/fulfilment", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/fulfilment", want: 422}, // no clause
+	},
+	"GET /console/budget": {
+		{user: "", path: "/console/budget", want: 303},
+		{user: "ent-a", path: "/console/budget", want: 403},
+		{user: "staff-fx", path: "/console/budget", want: 200, absent: []string{"武威市级财政"}},
+		{user: "finance-ww", path: "/console/budget", want: 200},
+	},
+	"POST /console/budget/envelopes": {
+		{user: "", method: "POST", path: "/console/budget/envelopes", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/budget/envelopes", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/budget/envelopes", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/budget/envelopes", want: 422}, // no amount
+	},
+	"GET /console/batches": {
+		{user: "", path: "/console/batches", want: 303},
+		{user: "ent-a", path: "/console/batches", want: 403},
+		{user: "staff-fx", path: "/console/batches", want: 200, absent: []string{"/console/batches/{batch}"}},
+		{user: "finance-ww", path: "/console/batches", want: 200},
+	},
+	"POST /console/batches": {
+		{user: "", method: "POST", path: "/console/batches", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/batches", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/batches", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/batches", want: 422}, // no payer
+	},
+	"GET /console/batches/{id}": {
+		{user: "", path: "/console/batches/{batch}", want: 303},
+		{user: "ent-a", path: "/console/batches/{batch}", want: 403},
+		{user: "staff-fx", path: "/console/batches/{batch}", want: 403},
+		{user: "finance-ww", path: "/console/batches/{batch}", want: 200},
+		{user: "finance-ww", path: "/console/batches/999999", want: 404},
+	},
+	"GET /console/batches/{id}/export": {
+		{user: "", path: "/console/batches/{batch}/export?format=csv", want: 303},
+		{user: "ent-a", path: "/console/batches/{batch}/export?format=csv", want: 403},
+		{user: "staff-fx", path: "/console/batches/{batch}/export?format=csv", want: 403},
+		{user: "finance-ww", path: "/console/batches/{batch}/export?format=csv", want: 200},
+		{user: "finance-ww", path: "/console/batches/{batch}/export?format=pdf", want: 422},
+	},
+	"POST /console/batches/{id}/confirm": {
+		{user: "", method: "POST", path: "/console/batches/{batch}/confirm", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/batches/{batch}/confirm", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/batches/{batch}/confirm", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/batches/999999/confirm", want: 404},
+	},
+	"POST /console/payments/{id}/reverse": { // the payment is not yet paid: finance is told so
+		{user: "", method: "POST", path: "/console/payments/{payment}/reverse", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/payments/{payment}/reverse", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/payments/{payment}/reverse", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/payments/{payment}/reverse", want: 422}, // no reason
+	},
 }
 
 func TestPageAuthorisation(t *testing.T) {
@@ -209,8 +334,13 @@ func TestPageAuthorisation(t *testing.T) {
 			t.Errorf("pageProbes names %s, which is not a page", key)
 		}
 	}
+	ids := strings.NewReplacer("{caseA}", fmt.Sprint(f.caseA), "{caseB}", fmt.Sprint(f.caseB), "{batch}", fmt.Sprint(f.batch), "{payment}", fmt.Sprint(f.payment))
 	for key, probes := range pageProbes {
 		for _, pr := range probes {
+			pr.path = ids.Replace(pr.path)
+			for i := range pr.absent {
+				pr.absent[i] = ids.Replace(pr.absent[i])
+			}
 			// A fresh session per probe: signing out must not end the next probe's.
 			c := f.anon(t)
 			if pr.user != "" {

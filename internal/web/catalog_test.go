@@ -65,6 +65,10 @@ func TestCatalog(t *testing.T) {
 	for _, l := range []string{"recognitions", "awards", "ip", "contests", "agreements", "projects", "appointments", "pools", "incidents", "assessments"} {
 		used["facts.list."+l] = true
 	}
+	for _, k := range []string{"route.auto", "route.apply", "ledger.payment.batched", "ledger.payment.paid", "ledger.reversal.paid",
+		"outcome.funded", "outcome.reduced", "outcome.cut", "outcome.queued"} {
+		used[k] = true
+	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys: the scan is broken", len(used))
 	}

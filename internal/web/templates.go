@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kechuang/internal/facts"
+	"kechuang/internal/fulfil"
 	"kechuang/internal/i18n"
 	"kechuang/internal/money"
 	"kechuang/internal/region"
@@ -46,7 +47,26 @@ var funcs = template.FuncMap{
 	},
 	"interval": func(iv money.Interval) string { return iv.String() },
 	"delta":    money.Delta,
-	"fen":      func(f int64) string { return money.Fen(f).String() },
+	"fen": func(v any) string {
+		switch f := v.(type) {
+		case int64:
+			return money.Fen(f).String()
+		case money.Fen:
+			return f.String()
+		}
+		return fmt.Sprint(v)
+	},
+	"sub":      func(a, b money.Fen) money.Fen { return a - b },
+	"stepZh":   func(s fulfil.Step) string { return fulfil.StepZh(s) },
+	"statusZh": func(s fulfil.Status) string { return fulfil.StatusZh(s) },
+	"ruleZh":   func(r fulfil.Rule) string { return fulfil.RuleZh(r) },
+	"batchZh":  fulfil.BatchStateZh,
+	"actionZh": func(a string) string {
+		if z := fulfil.ActionZh(fulfil.Action(a)); z != "" {
+			return z
+		}
+		return eventZh[a]
+	},
 	"region": func(code string) string {
 		if n := region.Name(code); n != "" {
 			return n
@@ -77,6 +97,9 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f%%", float64(part)*100/float64(whole))
 	},
 }
+
+// eventZh names the history events that are not acts of a person.
+var eventZh = map[string]string{"created": "生成", "batched": "列入拨付批次", "paid": "拨付到账", "cut": "预算未安排", "queued": "顺延至下一批次", "reversed": "冲正"}
 
 // regionFull names a region with the regions above it: 甘肃省 武威市 凉州区.
 func regionFull(code string) string {

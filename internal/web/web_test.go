@@ -18,7 +18,10 @@ import (
 	"kechuang/internal/api"
 	"kechuang/internal/auth"
 	"kechuang/internal/demo"
+	"kechuang/internal/fulfil"
+	"kechuang/internal/fulfil/service"
 	"kechuang/internal/match"
+	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -52,6 +55,9 @@ type fixture struct {
 	srv *httptest.Server
 	db  *store.DB
 	eng *rules.Engine
+	// Fulfilment: wwA's 免申即享 case of wwClause (waiting for staff to
+	// confirm), and a batch (open) paying wwB's case, with its payment.
+	caseA, caseB, batch, payment int64
 }
 
 // The subjects the scenarios name: two 武威 enterprises in different
@@ -67,6 +73,7 @@ var testUsers = []auth.User{
 	{ID: "ent-a", Role: auth.Enterprise, Subject: wwA},
 	{ID: "ent-b", Role: auth.Enterprise, Subject: wwB},
 	{ID: "staff-ww", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"},
+	{ID: "staff-ww2", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"},
 	{ID: "staff-ww-market", Role: auth.Staff, Jurisdiction: "620600", Department: "市市场监管局"},
 	{ID: "staff-lz", Role: auth.Staff, Jurisdiction: "620602", Department: "市科技局"},
 	{ID: "staff-fx", Role: auth.Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"},
@@ -78,14 +85,20 @@ var testUsers = []auth.User{
 const testPassword = "long enough pw"
 
 func newFixture(t testing.TB, demoN int) *fixture {
-	store.SetBcryptCost(4)
-	ctx := context.Background()
-	eng := testEngine(t)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return newFixtureOn(t, db, demoN, nil)
+}
+
+// newFixtureOn builds the fixture on db (either engine) with the clock now
+// (nil: a fixed day).
+func newFixtureOn(t testing.TB, db *store.DB, demoN int, now func() time.Time) *fixture {
+	store.SetBcryptCost(4)
+	ctx := context.Background()
+	eng := testEngine(t)
 	var docs [][]byte
 	for _, name := range []string{"wuwei-enterprise", "wuwei-near-miss", "feixiang-enterprise", "taian-enterprise"} {
 		b, err := os.ReadFile("../../examples/" + name + ".json")
@@ -109,7 +122,10 @@ func newFixture(t testing.TB, demoN int) *fixture {
 			t.Fatal(err)
 		}
 	}
-	now := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai) }
+	if now == nil {
+		now = func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai) }
+	}
+	db.SetClock(now)
 	runner := &match.Runner{DB: db, Engine: eng, PolicyVersion: 1, Now: now}
 	if _, err := runner.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -124,7 +140,48 @@ func newFixture(t testing.TB, demoN int) *fixture {
 	mux.Handle("/", w.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, db: db, eng: eng}
+	f := &fixture{srv: srv, db: db, eng: eng}
+	f.fulfilment(t, now)
+	return f
+}
+
+// fulfilment sets wwClause to 免申即享 and proposes its cases; puts a case
+// of wwB at 拨付 under an envelope and makes its batch.
+func (f *fixture) fulfilment(t testing.TB, now func() time.Time) {
+	ctx := context.Background()
+	admin := auth.User{ID: "admin", Role: auth.Admin}
+	if err := f.db.PutSetting(ctx, store.Setting{Scope: "clause:" + wwClause, Route: fulfil.RouteAuto, Workflow: fulfil.DefaultWorkflow(), By: "fixture"}); err != nil {
+		t.Fatal(err)
+	}
+	sv := &service.Service{Engine: f.eng, Store: f.db, Now: now}
+	if _, err := sv.Propose(ctx, admin, "", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := f.db.Cases(ctx, store.CaseFilter{Subject: wwA, Clause: wwClause})
+	if err != nil || len(cs) != 1 || cs[0].Route != fulfil.RouteAuto {
+		t.Fatalf("the fixture's 免申即享 case of %s: %v %+v", wwA, err, cs)
+	}
+	f.caseA = cs[0].ID
+	c := &fulfil.Case{Clause: wwPatentClause, Subject: wwB, SubjectName: "古浪魔方", Region: "620622", Event: "fixture", FY: 2024, Route: fulfil.RouteApply,
+		Workflow: fulfil.DefaultWorkflow(), Computed: money.Exact(50_000_00), Payer: "武威市级财政", BudgetYear: 2024, StackKey: "fixture"}
+	fulfil.Start(c, now())
+	c.Step = len(c.Workflow.Steps) - 1
+	c.Schedule = []fulfil.Installment{{Year: 2024, Fen: 50_000_00}}
+	ids, err := f.db.CreateCases(ctx, "fixture", []*fulfil.Case{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.caseB = ids[0]
+	if _, err := f.db.PutEnvelope(ctx, fulfil.Envelope{Payer: "武威市级财政", Year: 2024, Fen: 1_000_000_00, Rule: fulfil.RankCut}, "fixture"); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.db.CreateBatch(ctx, "fixture", "武威市级财政", 2024, sv.Tags)
+	if err != nil || plan.Batch.Count != 1 {
+		t.Fatalf("the fixture's batch: %v %+v", err, plan.Batch)
+	}
+	f.batch = plan.Batch.ID
+	_, ps, _, _ := f.db.Batch(ctx, f.batch)
+	f.payment = ps[0].ID
 }
 
 // client is a browser-like client: a cookie jar, no automatic redirects.

@@ -6,6 +6,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
 	"kechuang/internal/fulfil"
+	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -358,4 +360,107 @@ func (s *Service) Payers() []string {
 		}
 	}
 	return out
+}
+
+// Total is money committed and paid for one document, payer and budget year.
+type Total struct {
+	Document, DocumentID string
+	Payer                string
+	Year                 int64
+	Cases                int
+	Committed            money.Fen // approved (past 复核, not rejected or unfunded), in that year's installments
+	Paid                 money.Fen // net of reversals
+	Pending              int       // cases still at a step before 公示, amount not counted
+}
+
+// NextYear is one item of the next year's budget list (列入次年预算).
+type NextYear struct {
+	Case   *fulfil.Case
+	Amount money.Fen
+	Exact  bool
+}
+
+// Overview is what leaders see: money committed and paid per policy, payer
+// and year, and the items the documents put into the next year's budget.
+type Overview struct {
+	Totals   []Total
+	NextYear map[string][]NextYear // by "payer|year"
+	Keys     []string
+}
+
+// Overview sums the cases and the ledger within u's reach.
+func (s *Service) Overview(ctx context.Context, u auth.User) (*Overview, error) {
+	scope, ok := auth.RegionScope(u)
+	if !ok {
+		return nil, errs.E(errs.Permission, "this account does not see fulfilment totals")
+	}
+	cs, err := s.Store.Cases(ctx, store.CaseFilter{Region: scope, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.Store.Ledger(ctx, "", scope)
+	if err != nil {
+		return nil, err
+	}
+	paid := map[int64]map[int64]money.Fen{} // case → year → net paid
+	for _, p := range ps {
+		if p.State != "paid" {
+			continue
+		}
+		if paid[p.Case] == nil {
+			paid[p.Case] = map[int64]money.Fen{}
+		}
+		paid[p.Case][p.Year] += p.Fen
+	}
+	o := &Overview{NextYear: map[string][]NextYear{}}
+	idx := map[string]int{}
+	past := slices.Index(fulfil.Canonical, fulfil.Recheck)
+	for _, c := range cs {
+		rc, ok := s.Engine.ClauseByID(c.Clause)
+		if !ok || CanSee(u, c, fulfil.ClauseOf(rc)) != nil {
+			continue
+		}
+		add := func(year int64) *Total {
+			k := fmt.Sprintf("%s|%s|%d", rc.Doc.ID, c.Payer, year)
+			i, ok := idx[k]
+			if !ok {
+				i = len(o.Totals)
+				idx[k] = i
+				o.Totals = append(o.Totals, Total{Document: rc.Doc.Title, DocumentID: rc.Doc.ID, Payer: c.Payer, Year: year})
+			}
+			return &o.Totals[i]
+		}
+		t := add(c.BudgetYear)
+		t.Cases++
+		approved := slices.Index(fulfil.Canonical, c.CurrentStep().Step) > past || c.Status == fulfil.Paid
+		if c.Status == fulfil.Rejected || c.Status == fulfil.Unfunded {
+			approved = false
+		}
+		if approved {
+			for _, in := range c.Schedule {
+				add(in.Year).Committed += in.Fen
+			}
+		} else if !c.Final() {
+			t.Pending++
+		}
+		for y, f := range paid[c.ID] {
+			add(y).Paid += f
+		}
+		if c.BudgetYear > c.FY && c.Status != fulfil.Rejected && c.Status != fulfil.Unfunded {
+			a, exact := c.Amount()
+			if !exact {
+				a = c.Computed.Min
+			}
+			k := fmt.Sprintf("%s|%d", c.Payer, c.BudgetYear)
+			if _, ok := o.NextYear[k]; !ok {
+				o.Keys = append(o.Keys, k)
+			}
+			o.NextYear[k] = append(o.NextYear[k], NextYear{Case: c, Amount: a, Exact: exact})
+		}
+	}
+	slices.SortFunc(o.Totals, func(a, b Total) int {
+		return cmp.Or(cmp.Compare(a.Year, b.Year), strings.Compare(a.Payer, b.Payer), strings.Compare(a.Document, b.Document))
+	})
+	slices.Sort(o.Keys)
+	return o, nil
 }
