@@ -12,6 +12,9 @@ import (
 	"kechuang/internal/demo"
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/fulfil"
+	"kechuang/internal/fulfil/service"
+	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -125,7 +128,8 @@ var demoStaff = []demoAccount{
 	{auth.User{ID: "admin", Role: auth.Admin}, "管理员：全部辖区"},
 	{auth.User{ID: "ww-kjj", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"}, "武威市科技局：武威全市"},
 	{auth.User{ID: "ww-scjgj", Role: auth.Staff, Jurisdiction: "620600", Department: "市市场监管局"}, "武威市市场监管局：只导出本部门负责的条款"},
-	{auth.User{ID: "ww-czj", Role: auth.Finance, Jurisdiction: "620600", Department: "市财政局"}, "武威市财政局：只读"},
+	{auth.User{ID: "ww-kjj2", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"}, "武威市科技局第二人：复核（复核须由初审以外的人员办理）"},
+	{auth.User{ID: "ww-czj", Role: auth.Finance, Jurisdiction: "620600", Department: "市财政局"}, "武威市财政局：资金盘子、拨付批次、到账确认"},
 	{auth.User{ID: "lz-kjj", Role: auth.Staff, Jurisdiction: "620602", Department: "市科技局"}, "凉州区：只看本区"},
 	{auth.User{ID: "fx-kgxj", Role: auth.Staff, Jurisdiction: "130407", Department: "区科技和工业信息化局"}, "邯郸市肥乡区"},
 	{auth.User{ID: "ta-kjj", Role: auth.Staff, Jurisdiction: "370900", Department: "市科技局"}, "泰安市科技局"},
@@ -184,6 +188,9 @@ func seedDemo(e *env, db *store.DB, eng *rules.Engine, n int) error {
 			accounts = append(accounts, demoAccount{auth.User{ID: de.id, Role: auth.Enterprise, Subject: best}, de.name + "企业：" + name})
 		}
 	}
+	if err := seedFulfilment(e, db, eng); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "demo accounts (password %s — a local demonstration only):\n", demoPassword)
 	for _, a := range accounts {
 		err := db.CreateUser(ctx, a.User, demoPassword, "kechuang serve --demo")
@@ -192,5 +199,47 @@ func seedDemo(e *env, db *store.DB, eng *rules.Engine, n int) error {
 		}
 		fmt.Fprintf(e.stdout, "  %-10s %-10s %s\n", a.ID, a.Role, a.note)
 	}
+	return nil
+}
+
+// demoAuto are the clauses the demo sets to 免申即享: awards for a
+// recognition or a certificate, whose facts come from the issuing authority.
+var demoAuto = []string{"ww-hte-new", "ww-specialized-sme-province", "ww-sci-innov-province", "ww-sci-innov-city", "fx-hte-new", "ta24-hte-first", "ly-sme-upgrade-hte"}
+
+// seedFulfilment configures the demo's fulfilment once (when no setting is
+// stored yet): the 免申即享 clauses, each 武威 payer's envelope for the years
+// the demo pays in (one under each overflow rule), and the proposals of the
+// first run, so that the staff queue has work to show.
+func seedFulfilment(e *env, db *store.DB, eng *rules.Engine) error {
+	ctx := e.ctx
+	st, err := db.Settings(ctx)
+	if err != nil || len(st) > 0 {
+		return err
+	}
+	auto := 0
+	for _, id := range demoAuto {
+		if _, ok := eng.ClauseByID(id); !ok {
+			continue
+		}
+		auto++
+		if err := db.PutSetting(ctx, store.Setting{Scope: "clause:" + id, Route: fulfil.RouteAuto, Workflow: fulfil.DefaultWorkflow(), By: "kechuang serve --demo"}); err != nil {
+			return err
+		}
+	}
+	sv := &service.Service{Engine: eng, Store: db}
+	rules3 := []fulfil.Rule{fulfil.RankCut, fulfil.ProRata, fulfil.Queue}
+	for i, y := range []int64{2023, 2024, 2025, 2026} {
+		for _, p := range sv.Payers() {
+			e := fulfil.Envelope{Name: fmt.Sprintf("%s %d年度科技专项", p, y), Payer: p, Year: y, Fen: 5_000 * money.Wan, Rule: rules3[i%3]}
+			if _, err := db.PutEnvelope(ctx, e, "kechuang serve --demo"); err != nil {
+				return err
+			}
+		}
+	}
+	ids, err := sv.Propose(ctx, auth.User{ID: "kechuang serve --demo", Role: auth.Admin}, "", 0, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "fulfilment: %d clauses set to 免申即享, envelopes for 2023–2026, %d cases proposed\n", auto, len(ids))
 	return nil
 }
