@@ -117,6 +117,18 @@ func (w Workflow) Has(s Step) bool {
 	return slices.ContainsFunc(w.Steps, func(d StepDef) bool { return d.Step == s })
 }
 
+// Decisive is the step whose approval decides the case — the last before
+// 公示 or 拨付 (复核 in the default workflow): the amount must be known and
+// the clause's quota must have room when it passes.
+func (w Workflow) Decisive() Step {
+	for i, s := range w.Steps {
+		if (s.Step == Notice || s.Step == Pay) && i > 0 {
+			return w.Steps[i-1].Step
+		}
+	}
+	return Submit
+}
+
 var stepZh = map[Step]string{Submit: "提交", Accept: "受理", Review: "初审", Recheck: "复核", Notice: "公示", Pay: "拨付"}
 
 // StepZh is a step's Chinese name.
@@ -144,6 +156,7 @@ func StatusZh(s Status) string { return statusZh[s] }
 type Case struct {
 	ID          int64
 	Clause      string
+	Title       string // the clause's title, for messages
 	Subject     string
 	SubjectName string
 	Region      string
@@ -314,7 +327,7 @@ func ClauseOf(c *rules.Clause) Clause {
 // preconditions hold (a decided amount before 初审 passes, 公示期满, no
 // standing objection, a second person for 复核), and that the actor saw the
 // current version. quotaUsed is the number of cases of the same clause and
-// year already past 复核 (for clauses with a quota).
+// year already past the decisive step (复核 by default; for clauses with a quota).
 func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transition, error) {
 	if act.Version != c.Version {
 		return Transition{}, errs.E(errs.Conflict, "事项 %d 已被他人处理（当前为第 %d 版，您看到的是第 %d 版）：请刷新后查看最新状态再操作", c.ID, c.Version, act.Version)
@@ -354,16 +367,20 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 			if _, ok := c.Amount(); !ok {
 				return tr, errs.At(errs.Pos{Path: "fen"}, "金额为区间或文件未定（%s）：初审通过前先确定金额并写明理由", c.amountText())
 			}
-		case Recheck:
-			if cl.Quota != nil && cl.Quota.Max > 0 && quotaUsed >= cl.Quota.Max {
-				return tr, errs.E(errs.Conflict, "名额已满：该条款每年选择%d—%d户，%d年已有%d户通过复核", cl.Quota.Min, cl.Quota.Max, c.FY, quotaUsed)
-			}
 		case Notice:
 			if today <= c.NoticeUntil {
 				return tr, errs.E(errs.Conflict, "公示期至 %s 止（%s起%d天），期满后方可转入拨付", c.NoticeUntil, c.NoticeFrom, c.Workflow.NoticeDays)
 			}
 		case Pay:
 			return tr, errs.E(errs.Invalid, "拨付由财政批次完成：将事项列入拨付批次并确认到账")
+		}
+		if st.Step == c.Workflow.Decisive() {
+			if _, ok := c.Amount(); !ok {
+				return tr, errs.At(errs.Pos{Path: "fen"}, "金额为区间或文件未定（%s）：%s通过前先确定金额并写明理由", c.amountText(), StepZh(st.Step))
+			}
+			if cl.Quota != nil && cl.Quota.Max > 0 && quotaUsed >= cl.Quota.Max {
+				return tr, errs.E(errs.Conflict, "名额已满：该条款每年选择%d—%d户，%d年已有%d户通过%s", cl.Quota.Min, cl.Quota.Max, c.FY, quotaUsed, StepZh(st.Step))
+			}
 		}
 		if st.Step == Recheck && c.Reviewer != "" && c.Reviewer == act.By.ID && act.By.Role != auth.Admin {
 			return tr, errs.E(errs.Permission, "复核须由初审以外的人员办理（初审人：%s）", c.Reviewer)
@@ -441,8 +458,8 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 		c.PausedAt = ""
 		c.Reason = act.Reason
 	case Decide:
-		if st.Step != Review && st.Step != Recheck {
-			return tr, errs.E(errs.Conflict, "金额在初审或复核环节确定（事项 %d 在%s环节）", c.ID, StepZh(st.Step))
+		if st.Step == Submit || st.Step == Notice || st.Step == Pay || c.Step > slices.IndexFunc(c.Workflow.Steps, func(d StepDef) bool { return d.Step == c.Workflow.Decisive() }) {
+			return tr, errs.E(errs.Conflict, "金额在审核环节确定，%s通过之前（事项 %d 在%s环节）", StepZh(c.Workflow.Decisive()), c.ID, StepZh(st.Step))
 		}
 		if err := c.mayDo(cl, act.By, st); err != nil {
 			return tr, err
@@ -583,6 +600,9 @@ func (c *Case) Overdue(now time.Time) bool { return !c.Final() && c.Due != "" &&
 // steps it need not hear about), in Chinese.
 func Message(c *Case, tr Transition) string {
 	name := c.Clause
+	if c.Title != "" {
+		name = "“" + c.Title + "”"
+	}
 	if c.Event != "" {
 		name += "（" + c.EventLabel() + "）"
 	}

@@ -12,6 +12,7 @@ import (
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/money"
+	"kechuang/internal/policy"
 )
 
 // ---------------------------------------------------------------------------
@@ -336,9 +337,9 @@ func TestApplyApplyRoute(t *testing.T) {
 	if c.CurrentStep().Step != Notice {
 		t.Fatalf("at %s, want 公示", c.CurrentStep().Step)
 	}
-	// No deciding outside 初审 and 复核.
+	// No deciding once the decisive step (复核) has passed.
 	_, err = decide(27*money.Wan, "改", staffA)
-	refused(t, err, errs.Conflict, "", "初审或复核")
+	refused(t, err, errs.Conflict, "", "复核通过之前")
 	must(t, c, Approve, staffA, "", on(11))
 	if c.CurrentStep().Step != Pay {
 		t.Errorf("at %s, want 拨付", c.CurrentStep().Step)
@@ -412,10 +413,10 @@ func TestApplyDecideExactOrUnspecified(t *testing.T) {
 	// 文件未规定具体数额: any positive amount, with a reason.
 	u := newTestCase(RouteAuto, money.Interval{})
 	u.Unspecified = true
-	must(t, u, Approve, staffA, "", on(0))
-	// Not at 受理.
+	// Not at 提交 (确认).
 	_, err = Apply(u, testClause, Act{Action: Decide, By: staffA, Fen: money.Wan, Reason: "按规定", Version: u.Version}, on(0), 0)
 	refused(t, err, errs.Conflict, "", "")
+	must(t, u, Approve, staffA, "", on(0))
 	must(t, u, Approve, staffA, "", on(0))
 	_, err = apply(u, testClause, Approve, staffA, "", on(0))
 	refused(t, err, errs.Invalid, "fen", "文件未规定具体数额")
@@ -894,5 +895,45 @@ func TestPaymentKeysOfASchedule(t *testing.T) {
 	}
 	if got := PaymentKey("c", "s", "e", 2024, 2025); got != fmt.Sprintf("c|s|e|%d|%d", 2024, 2025) {
 		t.Errorf("PaymentKey = %s", got)
+	}
+}
+
+// A workflow without 初审 and 复核: the amount must still be decided, and
+// the quota still holds, when its decisive step (here 受理) passes.
+func TestDecisiveStepWithoutReview(t *testing.T) {
+	w := Workflow{NoticeDays: 5, Steps: []StepDef{
+		{Step: Submit, Role: auth.Enterprise, Days: 30},
+		{Step: Accept, Role: auth.Staff, Days: 5},
+		{Step: Notice, Role: auth.Staff, Days: 3},
+		{Step: Pay, Role: auth.Finance, Days: 15},
+	}}
+	if err := w.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Decisive() != Accept || DefaultWorkflow().Decisive() != Recheck {
+		t.Fatalf("decisive steps: %s, %s", w.Decisive(), DefaultWorkflow().Decisive())
+	}
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, Shanghai)
+	c := &Case{ID: 1, Clause: "x", Subject: "s", Route: RouteAuto, Workflow: w, Computed: money.Interval{Min: 20 * money.Wan, Max: 30 * money.Wan}, BudgetYear: 2025}
+	Start(c, now)
+	staff := auth.User{ID: "a", Role: auth.Staff, Jurisdiction: "620600"}
+	cl := Clause{Auth: auth.Clause{ID: "x", Jurisdiction: "620600"}, Quota: &policy.Quota{Min: 1, Max: 1}}
+	if _, err := Apply(c, cl, Act{Action: Approve, By: staff, Version: c.Version}, now, 0); err != nil { // 确认
+		t.Fatal(err)
+	}
+	if _, err := Apply(c, cl, Act{Action: Approve, By: staff, Version: c.Version}, now, 0); errs.KindOf(err) != errs.Invalid {
+		t.Fatalf("受理 passed with the amount undecided: %v", err)
+	}
+	if _, err := Apply(c, cl, Act{Action: Decide, By: staff, Fen: 25 * money.Wan, Reason: "中值", Version: c.Version}, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(c, cl, Act{Action: Approve, By: staff, Version: c.Version}, now, 1); errs.KindOf(err) != errs.Conflict {
+		t.Fatalf("受理 passed a full quota: %v", err)
+	}
+	if _, err := Apply(c, cl, Act{Action: Approve, By: staff, Version: c.Version}, now, 0); err != nil || c.CurrentStep().Step != Notice {
+		t.Fatalf("受理: %v, at %s", err, c.CurrentStep().Step)
+	}
+	if _, err := Apply(c, cl, Act{Action: Decide, By: staff, Fen: 26 * money.Wan, Reason: "改", Version: c.Version}, now, 0); errs.KindOf(err) != errs.Conflict {
+		t.Errorf("a decision after the decisive step: %v", err)
 	}
 }

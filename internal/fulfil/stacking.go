@@ -98,7 +98,7 @@ func NewCase(c *rules.Clause, subject, name, region string, fy int64, cl rules.C
 		}
 	}
 	k := &Case{
-		Clause: c.ID, Subject: subject, SubjectName: name, Region: region,
+		Clause: c.ID, Title: c.Title, Subject: subject, SubjectName: name, Region: region,
 		Event: cl.Event, Chain: cl.Chain, Period: Period(c.Clause, fy), FY: fy,
 		Route: r, Workflow: w, Computed: cl.Amount, Unspecified: cl.Unspecified, Cumulative: cl.Cumulative,
 		Payer: c.Payer, BudgetYear: rules.BudgetYear(c.Clause, fy), Basis: cl.Facts,

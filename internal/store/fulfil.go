@@ -284,7 +284,8 @@ func (db *DB) writeCase(ctx context.Context, tx *sql.Tx, c *fulfil.Case, old int
 
 // ActOnCase performs act on case id, given what the transition needs of its
 // clause, and returns the case as it now is. The quota of a clause counts
-// the cases of the same clause and fiscal year past 复核; on PostgreSQL
+// the cases of the same clause and fiscal year past its decisive step (复核
+// by default); on PostgreSQL
 // those rows are locked first, so two approvals cannot both take the last
 // place.
 func (db *DB) ActOnCase(ctx context.Context, id int64, act fulfil.Act, cl fulfil.Clause) (c *fulfil.Case, err error) {
@@ -298,7 +299,7 @@ func (db *DB) ActOnCase(ctx context.Context, id int64, act fulfil.Act, cl fulfil
 			return err
 		}
 		used := 0
-		if cl.Quota != nil && cl.Quota.Max > 0 && c.CurrentStep().Step == fulfil.Recheck && act.Action == fulfil.Approve {
+		if cl.Quota != nil && cl.Quota.Max > 0 && c.CurrentStep().Step == c.Workflow.Decisive() && act.Action == fulfil.Approve {
 			lock := ""
 			if db.Engine == Postgres {
 				lock = " FOR UPDATE"
@@ -307,7 +308,7 @@ func (db *DB) ActOnCase(ctx context.Context, id int64, act fulfil.Act, cl fulfil
 			if err != nil {
 				return err
 			}
-			past := slices.Index(fulfil.Canonical, fulfil.Recheck)
+			past := slices.Index(fulfil.Canonical, c.Workflow.Decisive())
 			for rows.Next() {
 				var st int
 				var status string

@@ -216,7 +216,8 @@ func (s *Server) actsFor(u auth.User, c *fulfil.Case, cl fulfil.Clause) []act {
 	case st.Step == fulfil.Pay:
 	case staff:
 		label := map[fulfil.Step]string{fulfil.Accept: "受理", fulfil.Review: "初审通过", fulfil.Recheck: "复核通过", fulfil.Notice: "公示期满，转入拨付"}[st.Step]
-		if (st.Step == fulfil.Review || st.Step == fulfil.Recheck) && !c.Exact() {
+		decisive := slices.IndexFunc(c.Workflow.Steps, func(d fulfil.StepDef) bool { return d.Step == c.Workflow.Decisive() })
+		if st.Step != fulfil.Notice && c.Step <= decisive && !c.Exact() {
 			out = append(out, act{Action: fulfil.Decide, Label: "确定金额", Reason: true, Fen: true})
 		}
 		out = append(out, act{Action: fulfil.Approve, Label: label, Score: st.Step == fulfil.Review || st.Step == fulfil.Recheck})
