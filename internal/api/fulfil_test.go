@@ -255,7 +255,7 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		// 申报: the enterprise applies; the form asks only what the registry lacks.
 		ans := map[string]string{"contact": "王伟", "phone": "0935-1234567", "bank": "甘肃银行武威分行", "account": "6228000000000001", "pledge": "同意"}
 		if s, b := c["ent-apply"].do("POST", "/api/v1/subjects/"+apply.subject.Subject.ID+"/applications",
-			map[string]any{"clause": apply.clause.ID, "answers": map[string]string{"contact": "王伟", "revenue": "1亿"}}, nil); s != 422 || !strings.Contains(b, "phone") || !strings.Contains(b, "我的数据") {
+			map[string]any{"clause": apply.clause.ID, "answers": map[string]string{"contact": "王伟", "revenue": "1亿"}}, nil); s != 422 || !strings.Contains(b, "phone") || !strings.Contains(b, "企业信息") {
 			t.Errorf("an application missing answers or asking registry data: %d %s", s, b)
 		}
 		if s, _ := c["ent-auto"].do("POST", "/api/v1/subjects/"+apply.subject.Subject.ID+"/applications", map[string]any{"clause": apply.clause.ID, "answers": ans}, nil); s != 403 {

@@ -205,7 +205,7 @@ func (s *Service) Apply(ctx context.Context, u auth.User, f *facts.Facts, versio
 	}
 	for k := range answers {
 		if !slices.ContainsFunc(Asks, func(a Field) bool { return a.Name == k }) {
-			l = append(l, errs.At(errs.Pos{Path: k}, "表单没有 %q 一项：主体库已有的数据不在表单中填写，请在“我的数据”中更正", k))
+			l = append(l, errs.At(errs.Pos{Path: k}, "表单没有 %q 一项：主体库已有的数据不在表单中填写，请在“企业信息”中更正", k))
 		}
 	}
 	if err := l.Err(); err != nil {
@@ -214,7 +214,7 @@ func (s *Service) Apply(ctx context.Context, u auth.User, f *facts.Facts, versio
 	switch form.Outcome {
 	case rules.Entitled:
 	case rules.NeedsFacts:
-		return nil, errs.E(errs.Invalid, "主体库缺少判断 %s 所需的数据：%s。请先在“我的数据”中补充，再申报", id, strings.Join(form.Missing, "、"))
+		return nil, errs.E(errs.Invalid, "主体库缺少判断 %s 所需的数据：%s。请先在“企业信息”中补充，再申报", id, strings.Join(form.Missing, "、"))
 	default:
 		return nil, errs.E(errs.Invalid, "按主体库中的数据，本主体目前不符合 %s（%s）：不能申报", id, form.Outcome.Zh())
 	}
