@@ -56,6 +56,7 @@ var authz = map[string]authzCase{
 	"PUT /api/v1/clauses/{id}/fulfilment":     {fulfil: true},
 	"GET /api/v1/envelopes":                   {fulfil: true},
 	"POST /api/v1/envelopes":                  {fulfil: true},
+	"GET /api/v1/batches":                     {fulfil: true},
 	"POST /api/v1/batches":                    {fulfil: true},
 	"GET /api/v1/batches/{id}":                {fulfil: true},
 	"POST /api/v1/batches/{id}/confirmation":  {fulfil: true},

@@ -300,6 +300,17 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		if s, _ := c["staff1"].do("GET", "/api/v1/ledger", nil, nil); s != 403 {
 			t.Errorf("staff read the ledger: %d", s)
 		}
+		// Batches: finance of 武威 sees both, 肥乡's none; staff may read; experts may not.
+		for who, n := range map[string]int{"fin": 2, "fx-fin": 0, "staff1": 2} {
+			var bl struct{ Batches []BatchJSON }
+			c[who].must("GET", "/api/v1/batches", nil, &bl)
+			if len(bl.Batches) != n {
+				t.Errorf("GET /api/v1/batches as %s: %d batches, want %d", who, len(bl.Batches), n)
+			}
+		}
+		if s, _ := c["expert"].do("GET", "/api/v1/batches", nil, nil); s != 403 {
+			t.Errorf("GET /api/v1/batches as an expert: %d", s)
+		}
 		// A reversal is a compensating entry, once.
 		c["fin"].must("POST", fmt.Sprintf("/api/v1/payments/%d/reversal", led.Payments[0].ID), map[string]any{"reason": "退汇"}, nil)
 		if s, _ := c["fin"].do("POST", fmt.Sprintf("/api/v1/payments/%d/reversal", led.Payments[0].ID), map[string]any{"reason": "again"}, nil); s != 409 {

@@ -439,4 +439,21 @@ var catalog = map[string]msg{
 	"outcome.reduced": {"按比例核减", "reduced pro rata"},
 	"outcome.cut":     {"资金线以下", "below the line"},
 	"outcome.queued":  {"顺延", "queued"},
+
+	"act.confirm":  {"确认免申即享建议", "Confirm the proposal"},
+	"act.resubmit": {"重新提交", "Submit again"},
+	"act.accept":   {"受理", "Accept"},
+	"act.review":   {"初审通过", "Pass first review"},
+	"act.recheck":  {"复核通过", "Pass second review"},
+	"act.notice":   {"公示期满，转入拨付", "Notice over: to payment"},
+	"act.decide":   {"确定金额", "Decide the amount"},
+	"act.return":   {"退回补正", "Return for correction"},
+	"act.reject":   {"不予支持", "Reject"},
+	"act.object":   {"提出异议", "Object"},
+	"act.dismiss":  {"认定异议不成立，继续公示", "Dismiss the objection: notice resumes"},
+	"act.uphold":   {"认定异议成立，不予支持", "Uphold the objection: reject"},
+
+	"settings.docs":      {"按文件设置", "By document"},
+	"settings.docs.lead": {"文件的设置适用于它没有单独设置的每一个条款。", "A document's setting applies to each of its clauses without a setting of its own."},
+	"settings.clauses":   {"按条款设置", "By clause"},
 }

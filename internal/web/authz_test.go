@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"kechuang/internal/fulfil"
+	"kechuang/internal/fulfil/service"
+	"kechuang/internal/rules"
 )
 
 // probe is one request as one account and the status it must get. user ""
@@ -398,4 +403,39 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("sign-in posted from %s: status %d, want %d", origin, res.status, want)
 		}
 	}
+}
+
+// A document's route and workflow: set by an account that may act on every
+// clause of it; a clause without its own setting follows it.
+func TestDocumentSetting(t *testing.T) {
+	f := newFixture(t, 0)
+	form := url.Values{"doc": {"wuwei-2022"}, "route": {"auto"}, "days_accept": {"3"}, "notice_days": {"5"}}
+	for user, want := range map[string]int{"staff-fx": 403, "staff-ww-market": 403, "admin": 303} {
+		if res := f.login(t, user).postCSRF("/console/fulfilment", form); res.status != want {
+			t.Errorf("document setting as %s: %d, want %d", user, res.status, want)
+		}
+	}
+	st, err := f.db.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.eng.ClauseByID(wwPatentClause)
+	k := service.ConfigOf(st, c)
+	if k.From != "doc:wuwei-2022" || k.Route != fulfil.RouteAuto || k.Workflow.NoticeDays != 5 || k.Workflow.Steps[1].Days != 3 {
+		t.Errorf("the clause's configuration: %+v", k)
+	}
+	if own := service.ConfigOf(st, mustClause(t, f, wwClause)); own.From != "clause:"+wwClause {
+		t.Errorf("a clause's own setting lost to its document's: %+v", own)
+	}
+	if res := f.login(t, "admin").get("/console/fulfilment"); !strings.Contains(res.body, `id="d-wuwei-2022"`) {
+		t.Error("the settings page does not list the document")
+	}
+}
+
+func mustClause(t *testing.T, f *fixture, id string) *rules.Clause {
+	c, ok := f.eng.ClauseByID(id)
+	if !ok {
+		t.Fatalf("no clause %s", id)
+	}
+	return c
 }

@@ -66,7 +66,9 @@ func TestCatalog(t *testing.T) {
 		used["facts.list."+l] = true
 	}
 	for _, k := range []string{"route.auto", "route.apply", "ledger.payment.batched", "ledger.payment.paid", "ledger.reversal.paid",
-		"outcome.funded", "outcome.reduced", "outcome.cut", "outcome.queued"} {
+		"outcome.funded", "outcome.reduced", "outcome.cut", "outcome.queued",
+		"act.confirm", "act.resubmit", "act.accept", "act.review", "act.recheck", "act.notice", "act.decide", "act.return", "act.reject",
+		"act.object", "act.dismiss", "act.uphold"} {
 		used[k] = true
 	}
 	if len(used) < 100 {

@@ -101,7 +101,8 @@ func (s *Server) myCases(q *req) error {
 	return s.render(q, http.StatusOK, "cases", q.lang.T("cases.title"), "cases", d)
 }
 
-// act is an action the viewer may take on a case, as a form.
+// act is an action the viewer may take on a case, as a form; Label is a
+// catalog key.
 type act struct {
 	Action fulfil.Action
 	Label  string
@@ -203,31 +204,31 @@ func (s *Server) actsFor(u auth.User, c *fulfil.Case, cl fulfil.Clause) []act {
 	switch {
 	case c.Status == fulfil.Objected:
 		if staff {
-			out = append(out, act{Action: fulfil.Dismiss, Label: "认定异议不成立，继续公示", Reason: true},
-				act{Action: fulfil.Uphold, Label: "认定异议成立，不予支持", Reason: true, Danger: true})
+			out = append(out, act{Action: fulfil.Dismiss, Label: "act.dismiss", Reason: true},
+				act{Action: fulfil.Uphold, Label: "act.uphold", Reason: true, Danger: true})
 		}
 	case st.Step == fulfil.Submit:
 		if c.Route == fulfil.RouteAuto && auth.CanClause(u, auth.Write, cl.Auth) == nil && u.Role != auth.Enterprise {
-			out = append(out, act{Action: fulfil.Approve, Label: "确认免申即享建议"})
+			out = append(out, act{Action: fulfil.Approve, Label: "act.confirm"})
 		}
 		if c.Route == fulfil.RouteApply && u.Role == auth.Enterprise && u.Subject == c.Subject {
-			out = append(out, act{Action: fulfil.Approve, Label: "重新提交"})
+			out = append(out, act{Action: fulfil.Approve, Label: "act.resubmit"})
 		}
 	case st.Step == fulfil.Pay:
 	case staff:
-		label := map[fulfil.Step]string{fulfil.Accept: "受理", fulfil.Review: "初审通过", fulfil.Recheck: "复核通过", fulfil.Notice: "公示期满，转入拨付"}[st.Step]
+		label := "act." + string(st.Step)
 		decisive := slices.IndexFunc(c.Workflow.Steps, func(d fulfil.StepDef) bool { return d.Step == c.Workflow.Decisive() })
 		if st.Step != fulfil.Notice && c.Step <= decisive && !c.Exact() {
-			out = append(out, act{Action: fulfil.Decide, Label: "确定金额", Reason: true, Fen: true})
+			out = append(out, act{Action: fulfil.Decide, Label: "act.decide", Reason: true, Fen: true})
 		}
 		out = append(out, act{Action: fulfil.Approve, Label: label, Score: st.Step == fulfil.Review || st.Step == fulfil.Recheck})
 		if st.Step != fulfil.Notice {
-			out = append(out, act{Action: fulfil.Return, Label: "退回补正", Reason: true},
-				act{Action: fulfil.Reject, Label: "不予支持", Reason: true, Danger: true})
+			out = append(out, act{Action: fulfil.Return, Label: "act.return", Reason: true},
+				act{Action: fulfil.Reject, Label: "act.reject", Reason: true, Danger: true})
 		}
 	}
 	if st.Step == fulfil.Notice && c.Status == fulfil.Open {
-		out = append(out, act{Action: fulfil.Object, Label: "提出异议", Reason: true})
+		out = append(out, act{Action: fulfil.Object, Label: "act.object", Reason: true})
 	}
 	return out
 }
@@ -457,10 +458,12 @@ func (s *Server) noticeObject(q *req) error {
 
 type settingsData struct {
 	Lines []settingLine
+	Docs  []settingLine // documents the account may configure: every clause without its own setting follows
 	Saved string
 }
 
 type settingLine struct {
+	Kind                    string // clause or doc: the form's field
 	ID, Title, Doc, Section string
 	Config                  service.Config
 	CanAct                  bool
@@ -474,14 +477,41 @@ func (s *Server) settings(q *req) error {
 		return err
 	}
 	d := settingsData{Saved: q.r.URL.Query().Get("saved")}
+	for _, f := range s.Engine.Files {
+		doc := f.Document
+		if q.user.Role == auth.Finance || !s.mayConfigureDoc(*q.user, doc.ID) {
+			continue
+		}
+		k := service.Config{Route: fulfil.RouteApply, Workflow: fulfil.DefaultWorkflow()}
+		if x, ok := st["doc:"+doc.ID]; ok {
+			k = service.Config{Route: x.Route, Workflow: x.Workflow, From: x.Scope}
+		}
+		d.Docs = append(d.Docs, settingLine{Kind: "doc", ID: doc.ID, Title: doc.Title, Config: k, CanAct: true})
+	}
 	for _, c := range s.Engine.Clauses {
 		if c.Kind == "limit" || auth.CanClause(*q.user, auth.Read, clauseAuth(c)) != nil {
 			continue
 		}
-		d.Lines = append(d.Lines, settingLine{ID: c.ID, Title: c.Title, Doc: c.Doc.Title, Section: c.Citation.Section, Config: service.ConfigOf(st, c),
+		d.Lines = append(d.Lines, settingLine{Kind: "clause", ID: c.ID, Title: c.Title, Doc: c.Doc.Title, Section: c.Citation.Section, Config: service.ConfigOf(st, c),
 			CanAct: q.user.Role != auth.Finance && auth.CanClause(*q.user, auth.Write, clauseAuth(c)) == nil})
 	}
 	return s.render(q, http.StatusOK, "fulfil_settings", q.lang.T("settings.title"), "settings", d)
+}
+
+// mayConfigureDoc reports whether u may set document doc's route and
+// workflow: u may act on every payment clause of it.
+func (s *Server) mayConfigureDoc(u auth.User, doc string) bool {
+	n := 0
+	for _, c := range s.Engine.Clauses {
+		if c.Doc.ID != doc || c.Kind == "limit" {
+			continue
+		}
+		if auth.CanClause(u, auth.Write, clauseAuth(c)) != nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 func (s *Server) saveSetting(q *req) error {
@@ -489,12 +519,21 @@ func (s *Server) saveSetting(q *req) error {
 		return errs.E(errs.Permission, "兑现方式由科技部门设置")
 	}
 	f := q.r.PostForm
-	c, ok := s.Engine.ClauseByID(f.Get("clause"))
-	if !ok {
-		return errs.At(errs.Pos{Path: "clause"}, "没有条款 %q", f.Get("clause"))
-	}
-	if err := auth.CanClause(*q.user, auth.Write, clauseAuth(c)); err != nil {
-		return err
+	scope, anchor := "", ""
+	if doc := f.Get("doc"); doc != "" {
+		if !s.mayConfigureDoc(*q.user, doc) {
+			return errs.E(errs.Permission, "文件 %s 的兑现方式由负责其全部条款的部门设置", doc)
+		}
+		scope, anchor = "doc:"+doc, "d-"+doc
+	} else {
+		c, ok := s.Engine.ClauseByID(f.Get("clause"))
+		if !ok {
+			return errs.At(errs.Pos{Path: "clause"}, "没有条款 %q", f.Get("clause"))
+		}
+		if err := auth.CanClause(*q.user, auth.Write, clauseAuth(c)); err != nil {
+			return err
+		}
+		scope, anchor = "clause:"+c.ID, "s-"+c.ID
 	}
 	w := fulfil.DefaultWorkflow()
 	var kept []fulfil.StepDef
@@ -511,10 +550,10 @@ func (s *Server) saveSetting(q *req) error {
 	if n, err := strconv.Atoi(f.Get("notice_days")); err == nil {
 		w.NoticeDays = n
 	}
-	if err := s.Store.PutSetting(q.r.Context(), store.Setting{Scope: "clause:" + c.ID, Route: fulfil.Route(f.Get("route")), Workflow: w, By: q.user.ID}); err != nil {
+	if err := s.Store.PutSetting(q.r.Context(), store.Setting{Scope: scope, Route: fulfil.Route(f.Get("route")), Workflow: w, By: q.user.ID}); err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/console/fulfilment?saved="+url.QueryEscape(c.ID)+"#s-"+c.ID, http.StatusSeeOther)
+	http.Redirect(q.w, q.r, "/console/fulfilment?saved="+url.QueryEscape(scope)+"#"+anchor, http.StatusSeeOther)
 	return nil
 }
 
