@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,10 +35,7 @@ func TestDisbursementCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs processes")
 	}
-	bin := filepath.Join(t.TempDir(), "kechuang")
-	if out, err := exec.Command("go", "build", "-o", bin, "kechuang/cmd/kechuang").CombinedOutput(); err != nil {
-		t.Fatalf("building kechuang: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	for name, mk := range testDatabases(t) {
 		t.Run(name, func(t *testing.T) { crashRun(t, bin, mk(t)) })
 	}

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,6 +14,7 @@ import (
 
 	"kechuang/internal/match"
 	"kechuang/internal/store"
+	"kechuang/internal/store/pgtest"
 )
 
 // testDatabases gives a fresh SQLite path and, when a server is reachable, a
@@ -24,40 +23,18 @@ import (
 // is set (CI).
 func testDatabases(t *testing.T) map[string]func(t *testing.T) string {
 	return map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "k.db") },
-		"postgres": func(t *testing.T) string {
-			u := os.Getenv("KECHUANG_TEST_POSTGRES")
-			if u == "" {
-				u = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-			}
-			admin, err := sql.Open("pgx", u)
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				err = admin.PingContext(ctx)
-				cancel()
-			}
-			if err != nil {
-				if os.Getenv("KECHUANG_REQUIRE_POSTGRES") != "" {
-					t.Fatalf("PostgreSQL is required but %s is not reachable: %v", u, err)
-				}
-				t.Skipf("SKIPPING the PostgreSQL worker test: %s is not reachable (%v)", u, err)
-			}
-			name := fmt.Sprintf("kechuang_workers_%d_%d", os.Getpid(), time.Now().UnixNano())
-			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-				admin.Close()
-			})
-			i := strings.LastIndex(u, "/")
-			q := ""
-			if j := strings.Index(u[i:], "?"); j >= 0 {
-				q = u[i+j:]
-			}
-			return u[:i+1] + name + q
-		},
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "k.db") },
+		"postgres": func(t *testing.T) string { return pgtest.Database(t) },
 	}
+}
+
+// buildBinary builds kechuang for tests that run it as a process.
+func buildBinary(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "kechuang")
+	if out, err := exec.Command("go", "build", "-o", bin, "kechuang/cmd/kechuang").CombinedOutput(); err != nil {
+		t.Fatalf("building kechuang: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // TestWorkersSplitAndRecover runs two kechuang worker processes on one
@@ -69,10 +46,7 @@ func TestWorkersSplitAndRecover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs processes")
 	}
-	bin := filepath.Join(t.TempDir(), "kechuang")
-	if out, err := exec.Command("go", "build", "-o", bin, "kechuang/cmd/kechuang").CombinedOutput(); err != nil {
-		t.Fatalf("building kechuang: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	for name, mk := range testDatabases(t) {
 		t.Run(name, func(t *testing.T) {
 			dsn := mk(t)

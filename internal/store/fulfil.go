@@ -121,6 +121,24 @@ func scanCase(sc interface{ Scan(...any) error }) (*fulfil.Case, error) {
 	return c, nil
 }
 
+// queryCases runs a query of caseCols and returns the cases, in its order.
+func queryCases(ctx context.Context, q querier, query string, args ...any) ([]*fulfil.Case, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*fulfil.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 func stage(c *fulfil.Case) int {
 	if c.Status == fulfil.Paid {
 		return len(fulfil.Canonical)
@@ -240,24 +258,12 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) (out []*fulfil.Case, err 
 	if f.Open {
 		open = 1
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+caseCols+` FROM cases
+	return queryCases(ctx, db.r, `SELECT `+caseCols+` FROM cases
 		WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR clause_id = $2) AND region LIKE $3 ESCAPE '\'
 		AND ($4 = '' OR payer = $4) AND ($5 = '' OR step = $5) AND ($6 = '' OR status = $6)
 		AND ($7 = 0 OR status IN ('open', 'returned', 'objected'))
 		ORDER BY id LIMIT $8`,
 		f.Subject, f.Clause, esc.Replace(f.Region)+"%", f.Payer, string(f.Step), string(f.Status), open, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // writeCase stores c's new state if its version is still the one read
@@ -471,21 +477,8 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 				return err
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE payer = $1 AND step = $2 AND status = 'open' ORDER BY id`, payer, string(fulfil.Pay))
+		cs, err := queryCases(ctx, tx, `SELECT `+caseCols+` FROM cases WHERE payer = $1 AND step = $2 AND status = 'open' ORDER BY id`, payer, string(fulfil.Pay))
 		if err != nil {
-			return err
-		}
-		var cs []*fulfil.Case
-		for rows.Next() {
-			c, err := scanCase(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			cs = append(cs, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		envs, err := db.envelopes(ctx, tx)
@@ -686,21 +679,8 @@ func (db *DB) ConfirmBatch(ctx context.Context, id int64, by string) (b fulfil.B
 			return err
 		}
 		b.State, b.ConfirmedBy, b.Confirmed = "confirmed", by, now
-		rows, err := tx.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id IN (SELECT case_id FROM payments WHERE batch_id = $1) ORDER BY id`, id)
+		cs, err := queryCases(ctx, tx, `SELECT `+caseCols+` FROM cases WHERE id IN (SELECT case_id FROM payments WHERE batch_id = $1) ORDER BY id`, id)
 		if err != nil {
-			return err
-		}
-		var cs []*fulfil.Case
-		for rows.Next() {
-			c, err := scanCase(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			cs = append(cs, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, c := range cs {
@@ -872,23 +852,15 @@ func (db *DB) Reconcile(ctx context.Context) (r fulfil.Reconciliation, err error
 	if err != nil {
 		return r, err
 	}
-	due := map[int64]money.Fen{}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+caseCols+` FROM cases`)
+	cs, err := queryCases(ctx, db.r, `SELECT `+caseCols+` FROM cases`)
 	if err != nil {
 		return r, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return r, err
-		}
+	due := map[int64]money.Fen{}
+	for _, c := range cs {
 		if a, ok := c.Amount(); ok {
 			due[c.ID] = a
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return r, err
 	}
 	return fulfil.Reconcile(ps, due, bs), nil
 }

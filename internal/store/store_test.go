@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,16 +11,8 @@ import (
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
+	"kechuang/internal/store/pgtest"
 )
-
-// The PostgreSQL server the tests use: KECHUANG_TEST_POSTGRES, else the
-// development machines' 127.0.0.1:5432 with user postgres and trust auth.
-func postgresURL() string {
-	if u := os.Getenv("KECHUANG_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
 
 // engines opens a fresh, empty store on each engine: a temp SQLite file and
 // a throwaway PostgreSQL database (dropped afterwards). Without a PostgreSQL
@@ -39,33 +29,7 @@ func engines(t *testing.T) map[Engine]func(t *testing.T) *DB {
 			return db
 		},
 		Postgres: func(t *testing.T) *DB {
-			admin, err := sql.Open("pgx", postgresURL())
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				err = admin.PingContext(ctx)
-				cancel()
-			}
-			if err != nil {
-				if os.Getenv("KECHUANG_REQUIRE_POSTGRES") != "" {
-					t.Fatalf("PostgreSQL is required (KECHUANG_REQUIRE_POSTGRES) but %s is not reachable: %v", postgresURL(), err)
-				}
-				t.Skipf("SKIPPING the PostgreSQL store tests: %s is not reachable (%v); set KECHUANG_TEST_POSTGRES", postgresURL(), err)
-			}
-			name := fmt.Sprintf("kechuang_test_%d_%d", os.Getpid(), time.Now().UnixNano())
-			if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-				admin.Close()
-			})
-			u := postgresURL()
-			i := strings.LastIndex(u, "/")
-			q := ""
-			if j := strings.Index(u[i:], "?"); j >= 0 {
-				q = u[i+j:]
-			}
-			db, err := Open(context.Background(), u[:i+1]+name+q)
+			db, err := Open(context.Background(), pgtest.Database(t))
 			if err != nil {
 				t.Fatal(err)
 			}
