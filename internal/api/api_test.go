@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,17 +18,32 @@ import (
 	"kechuang/internal/rules"
 )
 
+var (
+	libOnce sync.Once
+	libEng  *rules.Engine
+	libErr  error
+)
+
+// library is the bundled policy library, compiled once per test binary.
+func library(t testing.TB) *rules.Engine {
+	t.Helper()
+	libOnce.Do(func() {
+		files, err := policy.LoadDir("../../policies")
+		if err != nil {
+			libErr = err
+			return
+		}
+		libEng, libErr = rules.Compile(files)
+	})
+	if libErr != nil {
+		t.Fatal(libErr)
+	}
+	return libEng
+}
+
 func server(t *testing.T) *httptest.Server {
 	t.Helper()
-	files, err := policy.LoadDir("../../policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := rules.Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{Engine: eng, Now: func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) }}
+	s := &Server{Engine: library(t), Now: func() time.Time { return time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC) }}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts

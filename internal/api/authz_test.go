@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"kechuang/internal/auth"
-	"kechuang/internal/policy"
-	"kechuang/internal/rules"
 	"kechuang/internal/store"
 )
 
@@ -99,11 +97,7 @@ func TestAuthorisationEveryRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files, _ := policy.LoadDir("../../policies")
-	eng, err := rules.Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := library(t)
 	pv, err := db.SavePolicyVersion(ctx, store.PolicyFiles{"lib": []byte("test")}, "setup", "")
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,6 @@ import (
 
 	"kechuang/internal/auth"
 	"kechuang/internal/demo"
-	"kechuang/internal/policy"
-	"kechuang/internal/rules"
 	"kechuang/internal/store"
 )
 
@@ -39,11 +37,7 @@ func benchServer(b *testing.B) (*httptest.Server, *http.Client, string, []string
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	files, _ := policy.LoadDir("../../policies")
-	eng, err := rules.Compile(files)
-	if err != nil {
-		b.Fatal(err)
-	}
+	eng := library(b)
 	docs, err := demo.Generate(eng, n, 1)
 	if err != nil {
 		b.Fatal(err)

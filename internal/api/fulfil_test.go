@@ -149,14 +149,7 @@ func newFulfilFixture(t *testing.T, db *store.DB, users []auth.User) *fixture {
 	t.Helper()
 	store.SetBcryptCost(4)
 	ctx := context.Background()
-	files, err := policy.LoadDir("../../policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := rules.Compile(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := library(t)
 	docs, err := demo.Generate(eng, len(demo.Scenarios(eng)), 1)
 	if err != nil {
 		t.Fatal(err)
@@ -184,8 +177,7 @@ func newFulfilFixture(t *testing.T, db *store.DB, users []auth.User) *fixture {
 // entry; the batch exported as CSV and .xlsx; a repeated batch pays nothing.
 func TestFulfilmentEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
-		files, _ := policy.LoadDir("../../policies")
-		eng, _ := rules.Compile(files)
+		eng := library(t)
 		docs, _ := demo.Generate(eng, len(demo.Scenarios(eng)), 1)
 		auto := choose(t, eng, docs, true, "")
 		apply := choose(t, eng, docs, false, auto.clause.ID)
@@ -442,8 +434,7 @@ func (fx *fixture) walk(t *testing.T, c map[string]*client, id int64, first, sec
 // one gets 200, the other 409 with a message that says to refresh.
 func TestConcurrentApproveHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
-		files, _ := policy.LoadDir("../../policies")
-		eng, _ := rules.Compile(files)
+		eng := library(t)
 		docs, _ := demo.Generate(eng, len(demo.Scenarios(eng)), 1)
 		auto := choose(t, eng, docs, true, "")
 		users := []auth.User{
