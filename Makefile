@@ -3,14 +3,18 @@ GO       ?= go
 # Fuzz budgets are execution counts, not durations: a duration (-fuzztime=30s) can end in a
 # spurious "context deadline exceeded" on go1.26 (a race in the fuzz coordinator,
 # golang/go#75804, fixed in go1.27). Each count is about 20–30 s on 2 cores. FUZZTIME, when
-# given (e.g. FUZZTIME=2m), replaces all three.
+# given (e.g. FUZZTIME=2m), replaces them all.
 FUZZ_FACTS    ?= 300000x
 FUZZ_POLICY   ?= 150000x
 FUZZ_REGISTRY ?= 60000x
+FUZZ_MONEY    ?= 500000x
+FUZZ_WORKFLOW ?= 120000x
 ifdef FUZZTIME
 FUZZ_FACTS    := $(FUZZTIME)
 FUZZ_POLICY   := $(FUZZTIME)
 FUZZ_REGISTRY := $(FUZZTIME)
+FUZZ_MONEY    := $(FUZZTIME)
+FUZZ_WORKFLOW := $(FUZZTIME)
 endif
 BIN      := bin/kechuang
 
@@ -75,6 +79,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_FACTS) -fuzzminimizetime=2s ./internal/facts
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZ_POLICY) -fuzzminimizetime=2s ./internal/policy
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_REGISTRY) -fuzzminimizetime=2s ./internal/registry
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZ_MONEY) -fuzzminimizetime=2s ./internal/money
+	$(GO) test -run='^$$' -fuzz='^FuzzWorkflow$$' -fuzztime=$(FUZZ_WORKFLOW) -fuzzminimizetime=2s ./internal/fulfil
 
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:
