@@ -492,6 +492,52 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 			due money.Fen
 			why string
 		}
+		// What the ledger already holds for these cases and their stack
+		// keys, read once: the keys already paid, and per stack key what
+		// each case has been paid (so a case sees what the others were).
+		paidKeys := map[string]bool{}
+		stackPaid := map[string]map[int64]money.Fen{}
+		waiting := `SELECT id FROM cases WHERE payer = $1 AND step = $2 AND status = 'open'`
+		rows, err := tx.QueryContext(ctx, `SELECT pay_key, stack_key, case_id, fen FROM payments
+			WHERE case_id IN (`+waiting+`) OR stack_key IN (SELECT stack_key FROM cases WHERE id IN (`+waiting+`))`, payer, string(fulfil.Pay))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key, stack string
+			var cid int64
+			var fen money.Fen
+			if err := rows.Scan(&key, &stack, &cid, &fen); err != nil {
+				rows.Close()
+				return err
+			}
+			paidKeys[key] = true
+			if stackPaid[stack] == nil {
+				stackPaid[stack] = map[int64]money.Fen{}
+			}
+			stackPaid[stack][cid] += fen
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		names := map[string][2]string{}
+		rows, err = tx.QueryContext(ctx, `SELECT id, name, uscc FROM subjects WHERE id IN (SELECT subject_id FROM cases WHERE id IN (`+waiting+`))`, payer, string(fulfil.Pay))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, name, uscc string
+			if err := rows.Scan(&id, &name, &uscc); err != nil {
+				rows.Close()
+				return err
+			}
+			names[id] = [2]string{name, uscc}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		byEnv := map[int64][]want{}
 		for _, c := range cs {
 			env := coveringEnvelope(envs, c.Clause, tags(c.Clause), payer, year)
@@ -500,23 +546,26 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 					continue
 				}
 				key := fulfil.PaymentKey(c.Clause, c.Subject, c.Event, c.Period, ins.Year)
-				var n int
-				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payments WHERE pay_key = $1`, key).Scan(&n); err != nil {
-					return err
-				}
-				if n > 0 {
+				if paidKeys[key] {
 					continue
 				}
-				var before money.Fen
-				if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(fen), 0) FROM payments WHERE stack_key = $1 AND case_id <> $2`,
-					c.StackKey, c.ID).Scan(&before); err != nil {
-					return err
-				}
-				due, why := fulfil.Payable(ins.Fen, before, c.Cumulative)
 				if env == nil {
 					plan.NoBudget = append(plan.NoBudget, c.ID)
 					break
 				}
+				// Paid before under the same stack key by other cases,
+				// including what this batch is about to pay them.
+				var before money.Fen
+				for cid, f := range stackPaid[c.StackKey] {
+					if cid != c.ID {
+						before += f
+					}
+				}
+				due, why := fulfil.Payable(ins.Fen, before, c.Cumulative)
+				if stackPaid[c.StackKey] == nil {
+					stackPaid[c.StackKey] = map[int64]money.Fen{}
+				}
+				stackPaid[c.StackKey][c.ID] += due
 				byEnv[env.ID] = append(byEnv[env.ID], want{c, ins, key, due, why})
 			}
 		}
@@ -583,10 +632,7 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 				if a.Outcome == fulfil.Reduced {
 					note = strings.TrimPrefix(note+"；"+a.Why, "；")
 				}
-				var subjName, uscc string
-				if err := tx.QueryRowContext(ctx, `SELECT name, uscc FROM subjects WHERE id = $1`, w.c.Subject).Scan(&subjName, &uscc); err != nil {
-					return err
-				}
+				subjName, uscc := names[w.c.Subject][0], names[w.c.Subject][1]
 				res, err := tx.ExecContext(ctx, `
 					INSERT INTO payments (pay_key, case_id, batch_id, envelope_id, subject_id, subject_name, uscc, clause_id, payer, year, fen, kind, reverses, state, stack_key, note, created_by, created_at)
 					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'payment', 0, 'batched', $12, $13, $14, $15)
@@ -683,16 +729,32 @@ func (db *DB) ConfirmBatch(ctx context.Context, id int64, by string) (b fulfil.B
 		if err != nil {
 			return err
 		}
+		type sums struct {
+			paid      int
+			fen, here money.Fen
+		}
+		per := map[int64]sums{}
+		rows, err := tx.QueryContext(ctx, `SELECT case_id,
+				SUM(CASE WHEN kind = 'payment' THEN 1 ELSE 0 END), SUM(fen), SUM(CASE WHEN batch_id = $1 THEN fen ELSE 0 END)
+			FROM payments WHERE state = 'paid' AND case_id IN (SELECT case_id FROM payments WHERE batch_id = $1) GROUP BY case_id`, id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var cid int64
+			var x sums
+			if err := rows.Scan(&cid, &x.paid, &x.fen, &x.here); err != nil {
+				rows.Close()
+				return err
+			}
+			per[cid] = x
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, c := range cs {
-			var paid int
-			var fen money.Fen
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(fen), 0) FROM payments WHERE case_id = $1 AND kind = 'payment' AND state = 'paid'`, c.ID).Scan(&paid, &fen); err != nil {
-				return err
-			}
-			var here money.Fen
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(fen), 0) FROM payments WHERE case_id = $1 AND batch_id = $2`, c.ID, id).Scan(&here); err != nil {
-				return err
-			}
+			paid, fen, here := per[c.ID].paid, per[c.ID].fen, per[c.ID].here
 			note := fmt.Sprintf("批次 %d 已确认到账 %s", id, here)
 			if paid >= len(c.Schedule) {
 				c.Status = fulfil.Paid

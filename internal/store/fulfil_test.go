@@ -337,3 +337,26 @@ func TestTopUpPaysDifference(t *testing.T) {
 		}
 	})
 }
+
+// Two cases of one stack key reaching 拨付 together: the batch pays the
+// second only what the first does not (就高不重复 within a batch too).
+func TestTopUpInOneBatch(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		seedSubjects(t, db, "e1")
+		now := time.Now()
+		if _, err := db.PutEnvelope(ctx, fulfil.Envelope{Payer: "武威市级财政", Year: 2024, Fen: 1_000_000_00, Rule: fulfil.Queue}, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		lower := atPay(newCase("x", "e1", "r1", 100_000_00, fulfil.RouteAuto, now), now)
+		higher := atPay(newCase("y", "e1", "r1", 300_000_00, fulfil.RouteAuto, now), now)
+		higher.StackKey = lower.StackKey
+		if _, err := db.CreateCases(ctx, "system", []*fulfil.Case{lower, higher}); err != nil {
+			t.Fatal(err)
+		}
+		plan, err := db.CreateBatch(ctx, "fin", "武威市级财政", 2024, noTags)
+		if err != nil || plan.Batch.Fen != 300_000_00 || plan.Batch.Count != 2 {
+			t.Fatalf("one batch paid %s in %d payments, want 30万元 in 2: %v", plan.Batch.Fen, plan.Batch.Count, err)
+		}
+	})
+}

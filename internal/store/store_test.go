@@ -18,9 +18,9 @@ import (
 // a throwaway PostgreSQL database (dropped afterwards). Without a PostgreSQL
 // server the PostgreSQL run is skipped loudly — or fails, when
 // KECHUANG_REQUIRE_POSTGRES is set (CI sets it).
-func engines(t *testing.T) map[Engine]func(t *testing.T) *DB {
-	return map[Engine]func(t *testing.T) *DB{
-		SQLite: func(t *testing.T) *DB {
+func engines(t *testing.T) map[Engine]func(t testing.TB) *DB {
+	return map[Engine]func(t testing.TB) *DB{
+		SQLite: func(t testing.TB) *DB {
 			db, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "kechuang.db"))
 			if err != nil {
 				t.Fatal(err)
@@ -28,7 +28,7 @@ func engines(t *testing.T) map[Engine]func(t *testing.T) *DB {
 			t.Cleanup(func() { db.Close() })
 			return db
 		},
-		Postgres: func(t *testing.T) *DB {
+		Postgres: func(t testing.TB) *DB {
 			db, err := Open(context.Background(), pgtest.Database(t))
 			if err != nil {
 				t.Fatal(err)
