@@ -254,9 +254,11 @@ func (s *Server) caseAct(q *req) error {
 		}
 	}
 	if _, err := s.svc().Act(q.r.Context(), id, a); err != nil {
-		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || (k == errs.Permission && !strings.Contains(err.Error(), "环节")) {
+		if errs.KindOf(err) == errs.Internal {
 			return err
 		}
+		// The case again, with why the act was refused (an account that
+		// may not see the case gets the refusal page from showCase).
 		return s.showCase(q, id, errs.HTTPStatus(errs.KindOf(err)), errText(err))
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/cases/%d?done=%s", id, url.QueryEscape(fulfil.ActionZh(a.Action))), http.StatusSeeOther)
@@ -268,13 +270,13 @@ func errText(err error) string {
 	var l errs.List
 	var e *errs.Error
 	switch {
-	case errorsAs(err, &l):
+	case errors.As(err, &l):
 		var ms []string
 		for _, x := range l {
 			ms = append(ms, x.Msg)
 		}
 		return strings.Join(ms, "；")
-	case errorsAs(err, &e):
+	case errors.As(err, &e):
 		return e.Msg
 	}
 	return err.Error()
@@ -332,7 +334,7 @@ func (s *Server) applySubmit(q *req) error {
 		}
 		d := applyData{Form: form, Subject: f, Values: answers, Error: errText(err), Fields: map[string]string{}}
 		var l errs.List
-		if errorsAs(err, &l) {
+		if errors.As(err, &l) {
 			for _, e := range l {
 				d.Fields[e.Pos.Path] = e.Msg
 			}
@@ -775,4 +777,3 @@ func (s *Server) paymentReverse(q *req) error {
 	return nil
 }
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
