@@ -120,6 +120,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := store.CaseFilter{Clause: q.Get("clause"), Step: fulfil.Step(q.Get("step")), Status: fulfil.Status(q.Get("status")), Open: q.Get("open") != ""}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 5000 {
+			return errs.At(errs.Pos{Path: "limit"}, "limit is 1 to 5000, not %q", l)
+		}
+		f.Limit = n
+	}
 	switch u.Role {
 	case auth.Enterprise:
 		f.Subject = u.Subject

@@ -361,6 +361,7 @@ var catalog = map[string]msg{
 	"queue.ageing":    {"已等待（天）", "Waiting (days)"},
 	"queue.due":       {"办理时限", "Due"},
 	"queue.overdue":   {"已超期", "overdue"},
+	"queue.shown":     {"列出等待最久的 %d 件（共 %d 件）。", "Showing the %d longest waiting of %d."},
 	"queue.empty":     {"没有待办事项。", "Nothing to do."},
 
 	"notice.title":         {"兑现公示", "Public notice of payments"},

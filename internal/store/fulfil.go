@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,17 +244,22 @@ type CaseFilter struct {
 	Step                           fulfil.Step
 	Status                         fulfil.Status
 	Open                           bool // only cases not final
-	Limit                          int  // default 500, at most 5000
+	Limit                          int  // default 500; All: every one (for totals and counts)
 }
+
+// All as a CaseFilter.Limit lists every case that matches.
+const All = -1
 
 // Cases lists cases by id.
 func (db *DB) Cases(ctx context.Context, f CaseFilter) (out []*fulfil.Case, err error) {
 	defer errs.Wrap(&err, "store.Cases")
-	limit := f.Limit
-	if limit <= 0 {
+	limit := int64(f.Limit)
+	switch {
+	case f.Limit == All:
+		limit = math.MaxInt64
+	case f.Limit <= 0:
 		limit = 500
 	}
-	limit = min(limit, 5000)
 	open := 0
 	if f.Open {
 		open = 1

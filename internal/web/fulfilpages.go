@@ -345,8 +345,12 @@ func (s *Server) applySubmit(q *req) error {
 	return nil
 }
 
+// queueRows is how many cases the queue lists (longest waiting first).
+const queueRows = 500
+
 type queueData struct {
 	Rows       []caseRow
+	Total      int // cases matching, of which Rows are the longest waiting
 	Steps      []stepCount
 	Filter     string
 	Overdue    int
@@ -366,7 +370,7 @@ type stepCount struct {
 // past its deadline; ?step= narrows it.
 func (s *Server) queue(q *req) error {
 	scope, _ := auth.RegionScope(*q.user)
-	cs, err := s.Store.Cases(q.r.Context(), store.CaseFilter{Region: scope, Open: q.r.URL.Query().Get("all") == "", Limit: 5000})
+	cs, err := s.Store.Cases(q.r.Context(), store.CaseFilter{Region: scope, Open: q.r.URL.Query().Get("all") == "", Limit: store.All})
 	if err != nil {
 		return err
 	}
@@ -396,6 +400,9 @@ func (s *Server) queue(q *req) error {
 		d.Rows = append(d.Rows, r)
 	}
 	slices.SortStableFunc(d.Rows, func(a, b caseRow) int { return b.Ageing - a.Ageing })
+	if d.Total = len(d.Rows); len(d.Rows) > queueRows {
+		d.Rows = d.Rows[:queueRows] // the longest waiting; the counts above cover all
+	}
 	for _, st := range fulfil.Canonical {
 		d.Steps = append(d.Steps, *counts[st])
 	}
@@ -422,7 +429,7 @@ type noticeRow struct {
 // and the amount, for the days the workflow sets; a signed-in reader may
 // raise an objection (异议) on the case page.
 func (s *Server) notice(q *req) error {
-	cs, err := s.Store.Cases(q.r.Context(), store.CaseFilter{Step: fulfil.Notice, Open: true, Limit: 5000})
+	cs, err := s.Store.Cases(q.r.Context(), store.CaseFilter{Step: fulfil.Notice, Open: true, Limit: store.All})
 	if err != nil {
 		return err
 	}
@@ -649,7 +656,7 @@ func (s *Server) batches(q *req) error {
 		}
 	}
 	scope, _ := auth.RegionScope(*q.user)
-	waiting, err := s.Store.Cases(ctx, store.CaseFilter{Region: scope, Step: fulfil.Pay, Status: fulfil.Open, Limit: 5000})
+	waiting, err := s.Store.Cases(ctx, store.CaseFilter{Region: scope, Step: fulfil.Pay, Status: fulfil.Open, Limit: store.All})
 	if err != nil {
 		return err
 	}
@@ -776,4 +783,3 @@ func (s *Server) paymentReverse(q *req) error {
 	http.Redirect(q.w, q.r, "/console/batches", http.StatusSeeOther)
 	return nil
 }
-

@@ -394,7 +394,7 @@ func (s *Service) Overview(ctx context.Context, u auth.User) (*Overview, error) 
 	if !ok {
 		return nil, errs.E(errs.Permission, "this account does not see fulfilment totals")
 	}
-	cs, err := s.Store.Cases(ctx, store.CaseFilter{Region: scope, Limit: 5000})
+	cs, err := s.Store.Cases(ctx, store.CaseFilter{Region: scope, Limit: store.All})
 	if err != nil {
 		return nil, err
 	}
