@@ -127,6 +127,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Limit = n
 	}
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			return errs.At(errs.Pos{Path: "after"}, "after is a case id, not %q", a)
+		}
+		f.After = n
+	}
 	switch u.Role {
 	case auth.Enterprise:
 		f.Subject = u.Subject

@@ -93,12 +93,48 @@ func (c *client) do(method, path string, body any, out any) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	// Every answer holds to openapi.yaml: its status documented for the
+	// route, its JSON carrying the required fields.
+	if route := routeOf(method, strings.SplitN(path, "?", 2)[0]); route == "" {
+		c.t.Errorf("%s %s matches no route", method, path)
+	} else {
+		checkContract(c.t, contract(c.t), method, route, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
 	if out != nil && resp.StatusCode == 200 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(b, out); err != nil {
 			c.t.Fatalf("%s %s: %v: %s", method, path, err, b)
 		}
 	}
 	return resp.StatusCode, string(b)
+}
+
+// routeOf is the route pattern path matches ("" for none).
+func routeOf(method, path string) string {
+	got := strings.Split(path, "/")
+	for _, rt := range Routes {
+		want := strings.Split(rt.Path, "/")
+		if rt.Method != method || len(want) != len(got) {
+			continue
+		}
+		ok := true
+		for i := range want {
+			ok = ok && (want[i] == got[i] || strings.HasPrefix(want[i], "{"))
+		}
+		if ok {
+			return rt.Path
+		}
+	}
+	return ""
+}
+
+var (
+	specOnce sync.Once
+	theSpec  spec
+)
+
+func contract(t *testing.T) spec {
+	specOnce.Do(func() { theSpec = loadSpec(t) })
+	return theSpec
 }
 
 // must does a request that must succeed.
@@ -291,6 +327,16 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		}
 		if s, _ := c["staff1"].do("GET", "/api/v1/ledger", nil, nil); s != 403 {
 			t.Errorf("staff read the ledger: %d", s)
+		}
+		// Paging: one case a page, in id order.
+		var p1, p2 struct{ Cases []CaseJSON }
+		c["admin"].must("GET", "/api/v1/cases?limit=1", nil, &p1)
+		c["admin"].must("GET", fmt.Sprintf("/api/v1/cases?limit=1&after=%d", p1.Cases[0].ID), nil, &p2)
+		if len(p1.Cases) != 1 || len(p2.Cases) != 1 || p2.Cases[0].ID <= p1.Cases[0].ID {
+			t.Errorf("paging: %+v then %+v", p1.Cases, p2.Cases)
+		}
+		if s, _ := c["admin"].do("GET", "/api/v1/cases?limit=0", nil, nil); s != 422 {
+			t.Errorf("limit=0: %d", s)
 		}
 		// Batches: finance of 武威 sees both, 肥乡's none; staff may read; experts may not.
 		for who, n := range map[string]int{"fin": 2, "fx-fin": 0, "staff1": 2} {

@@ -243,8 +243,9 @@ type CaseFilter struct {
 	Subject, Clause, Region, Payer string
 	Step                           fulfil.Step
 	Status                         fulfil.Status
-	Open                           bool // only cases not final
-	Limit                          int  // default 500; All: every one (for totals and counts)
+	Open                           bool  // only cases not final
+	Limit                          int   // default 500; All: every one (for totals and counts)
+	After                          int64 // ids above this (the last id of the previous page)
 }
 
 // All as a CaseFilter.Limit lists every case that matches.
@@ -267,9 +268,9 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) (out []*fulfil.Case, err 
 	return queryCases(ctx, db.r, `SELECT `+caseCols+` FROM cases
 		WHERE ($1 = '' OR subject_id = $1) AND ($2 = '' OR clause_id = $2) AND region LIKE $3 ESCAPE '\'
 		AND ($4 = '' OR payer = $4) AND ($5 = '' OR step = $5) AND ($6 = '' OR status = $6)
-		AND ($7 = 0 OR status IN ('open', 'returned', 'objected'))
+		AND ($7 = 0 OR status IN ('open', 'returned', 'objected')) AND id > $9
 		ORDER BY id LIMIT $8`,
-		f.Subject, f.Clause, esc.Replace(f.Region)+"%", f.Payer, string(f.Step), string(f.Status), open, limit)
+		f.Subject, f.Clause, esc.Replace(f.Region)+"%", f.Payer, string(f.Step), string(f.Status), open, limit, f.After)
 }
 
 // writeCase stores c's new state if its version is still the one read
