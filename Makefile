@@ -9,12 +9,14 @@ FUZZ_POLICY   ?= 150000x
 FUZZ_REGISTRY ?= 60000x
 FUZZ_MONEY    ?= 500000x
 FUZZ_WORKFLOW ?= 120000x
+FUZZ_SCORE    ?= 40000x
 ifdef FUZZTIME
 FUZZ_FACTS    := $(FUZZTIME)
 FUZZ_POLICY   := $(FUZZTIME)
 FUZZ_REGISTRY := $(FUZZTIME)
 FUZZ_MONEY    := $(FUZZTIME)
 FUZZ_WORKFLOW := $(FUZZTIME)
+FUZZ_SCORE    := $(FUZZTIME)
 endif
 BIN      := bin/kechuang
 
@@ -81,6 +83,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_REGISTRY) -fuzzminimizetime=2s ./internal/registry
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZ_MONEY) -fuzzminimizetime=2s ./internal/money
 	$(GO) test -run='^$$' -fuzz='^FuzzWorkflow$$' -fuzztime=$(FUZZ_WORKFLOW) -fuzzminimizetime=2s ./internal/fulfil
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_SCORE) -fuzzminimizetime=2s ./internal/score
 
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:
