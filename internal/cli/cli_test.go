@@ -363,3 +363,52 @@ func TestBackupRestoreSQLite(t *testing.T) {
 		t.Fatalf("restore: %v %s", err, out)
 	}
 }
+
+// kechuang points scores the stored subjects of a cohort: the example
+// enterprise with full figures ranks above demo subjects with few, each
+// group's points are shown, the list is written as a sheet, re-weighting
+// works, and bad weights are refused naming the flag.
+func TestPoints(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "80", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile("../../examples/wuwei-enterprise.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutFacts(context.Background(), ex, store.Entry{Source: "import", By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out := filepath.Join(dir, "积分.csv")
+	msg, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--region", "620600", "--out", out, "--top", "3")
+	if err != nil || !strings.Contains(msg, "企业创新积分排名") || !strings.Contains(msg, "地方配置") || !strings.Contains(msg, "技术创新得分") {
+		t.Fatalf("points: %v\n%s", err, msg)
+	}
+	if first := strings.Split(msg, "\n")[3]; !strings.HasPrefix(first, "1\t") || !strings.Contains(first, "绿源") {
+		t.Errorf("the enterprise with full figures does not rank first: %q", first)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(b), "统一社会信用代码") || strings.Count(string(b), "\n") < 2 {
+		t.Fatalf("the sheet: %v %q", err, b)
+	}
+	if _, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--weights", "rd-expense=40,class2-ip=0"); err != nil {
+		t.Errorf("re-weighting: %v", err)
+	}
+	if _, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--weights", "rd-expense"); err == nil || !strings.Contains(err.Error(), "--weights") {
+		t.Errorf("bad weights: %v", err)
+	}
+	if _, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--weights", "nope=3"); err == nil {
+		t.Error("a weight for an unknown indicator was accepted")
+	}
+	set, _, err := run(t, "", "points", "--print-set")
+	if err != nil || !strings.Contains(set, "LOCAL CONFIGURATION") {
+		t.Errorf("--print-set: %v", err)
+	}
+}
