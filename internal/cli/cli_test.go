@@ -412,3 +412,28 @@ func TestPoints(t *testing.T) {
 		t.Errorf("--print-set: %v", err)
 	}
 }
+
+// kechuang ladder --jurisdiction: counts per rung and year, the year's
+// flows (checked against the counts), ranked candidates; JSON too; bad flags refused.
+func TestLadderJurisdiction(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "300", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	msg, _, err := run(t, "", "ladder", "--db", db, "--jurisdiction", "620600", "--year", "2025", "--top", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"各梯队年末数量", "2025年流动", "核对一致", "高新技术企业", "按接近程度排列"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the ladder does not show %q:\n%s", want, msg)
+		}
+	}
+	js, _, err := run(t, "", "ladder", "--db", db, "--jurisdiction", "620600", "--year", "2025", "--json")
+	if err != nil || !strings.Contains(js, `"counts"`) || !strings.Contains(js, `"candidates"`) {
+		t.Errorf("--json: %v %.200s", err, js)
+	}
+	if _, _, err := run(t, "", "ladder", "--db", db, "--jurisdiction", "620600"); err == nil {
+		t.Error("no --year was accepted")
+	}
+}
