@@ -231,6 +231,14 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 403},
 		{user: "ent-a", method: "POST", path: "/subjects/" + wwA + "/apply/" + wwPatentClause, want: 422},
 	},
+	"GET /console/ladder": {
+		{user: "", path: "/console/ladder", want: 303},
+		{user: "ent-a", path: "/console/ladder", want: 403},
+		{user: "expert", path: "/console/ladder", want: 403},
+		{user: "staff-fx", path: "/console/ladder?year=2024", want: 200, absent: []string{"绿源", "古浪"}},
+		{user: "staff-ww", path: "/console/ladder?year=2024", want: 200},
+		{user: "staff-ww", path: "/console/ladder?year=20x4", want: 422},
+	},
 	"GET /console/cases": {
 		{user: "", path: "/console/cases", want: 303},
 		{user: "ent-a", path: "/console/cases", want: 403},

@@ -11,6 +11,7 @@ import (
 	"kechuang/internal/facts"
 	"kechuang/internal/fulfil"
 	"kechuang/internal/i18n"
+	"kechuang/internal/ladder"
 	"kechuang/internal/money"
 	"kechuang/internal/region"
 	"kechuang/internal/rules"
@@ -61,6 +62,7 @@ var funcs = template.FuncMap{
 	"statusZh": func(s fulfil.Status) string { return fulfil.StatusZh(s) },
 	"ruleZh":   func(r fulfil.Rule) string { return fulfil.RuleZh(r) },
 	"batchZh":  fulfil.BatchStateZh,
+	"rungZh":   ladder.RungZh,
 	"actionZh": func(a string) string {
 		if z := fulfil.ActionZh(fulfil.Action(a)); z != "" {
 			return z

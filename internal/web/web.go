@@ -112,6 +112,7 @@ var Pages = []Page{
 	{"POST", "/cases/{id}/act", SignedIn, (*Server).caseAct},
 	{"GET", "/subjects/{id}/apply/{clause}", SignedIn, (*Server).applyForm},
 	{"POST", "/subjects/{id}/apply/{clause}", SignedIn, (*Server).applySubmit},
+	{"GET", "/console/ladder", Console, (*Server).ladderPage},
 	{"GET", "/console/cases", Console, (*Server).queue},
 	{"POST", "/console/proposals", Console, (*Server).propose},
 	{"GET", "/console/fulfilment", Console, (*Server).settings},
