@@ -8,38 +8,17 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"kechuang/internal/policy"
 	"kechuang/internal/rules"
-)
-
-var (
-	libOnce sync.Once
-	libEng  *rules.Engine
-	libErr  error
+	"kechuang/internal/rules/rulestest"
 )
 
 // library is the bundled policy library, compiled once per test binary.
-func library(t testing.TB) *rules.Engine {
-	t.Helper()
-	libOnce.Do(func() {
-		files, err := policy.LoadDir("../../policies")
-		if err != nil {
-			libErr = err
-			return
-		}
-		libEng, libErr = rules.Compile(files)
-	})
-	if libErr != nil {
-		t.Fatal(libErr)
-	}
-	return libEng
-}
+func library(t testing.TB) *rules.Engine { return rulestest.Library(t) }
 
 func server(t *testing.T) *httptest.Server {
 	t.Helper()

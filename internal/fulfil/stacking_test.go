@@ -3,7 +3,6 @@ package fulfil
 import (
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -14,30 +13,11 @@ import (
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
+	"kechuang/internal/rules/rulestest"
 )
 
-var (
-	libOnce sync.Once
-	libEng  *rules.Engine
-	libErr  error
-)
-
-// library is the policy library, loaded once per test binary.
-func library(t testing.TB) *rules.Engine {
-	t.Helper()
-	libOnce.Do(func() {
-		files, err := policy.LoadDir("../../policies")
-		if err != nil {
-			libErr = err
-			return
-		}
-		libEng, libErr = rules.Compile(files)
-	})
-	if libErr != nil {
-		t.Fatal(libErr)
-	}
-	return libEng
-}
+// library is the bundled policy library, compiled once per test binary.
+func library(t testing.TB) *rules.Engine { return rulestest.Library(t) }
 
 func clauseByID(t testing.TB, id string) *rules.Clause {
 	t.Helper()

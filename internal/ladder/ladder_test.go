@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -13,28 +12,10 @@ import (
 	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
+	"kechuang/internal/rules/rulestest"
 )
 
-var (
-	once   sync.Once
-	eng    *rules.Engine
-	engErr error
-)
-
-func library(t testing.TB) *rules.Engine {
-	once.Do(func() {
-		files, err := policy.LoadDir("../../policies")
-		if err != nil {
-			engErr = err
-			return
-		}
-		eng, engErr = rules.Compile(files)
-	})
-	if engErr != nil {
-		t.Fatal(engErr)
-	}
-	return eng
-}
+func library(t testing.TB) *rules.Engine { return rulestest.Library(t) }
 
 type rec struct {
 	kind, date, until string

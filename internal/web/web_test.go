@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,31 +21,13 @@ import (
 	"kechuang/internal/fulfil/service"
 	"kechuang/internal/match"
 	"kechuang/internal/money"
-	"kechuang/internal/policy"
 	"kechuang/internal/rules"
+	"kechuang/internal/rules/rulestest"
 	"kechuang/internal/store"
 )
 
-var (
-	engOnce sync.Once
-	engine  *rules.Engine
-	engErr  error
-)
-
-func testEngine(t testing.TB) *rules.Engine {
-	engOnce.Do(func() {
-		files, err := policy.LoadDir("../../policies")
-		if err != nil {
-			engErr = err
-			return
-		}
-		engine, engErr = rules.Compile(files)
-	})
-	if engErr != nil {
-		t.Fatal(engErr)
-	}
-	return engine
-}
+// testEngine is the bundled policy library, compiled once per test binary.
+func testEngine(t testing.TB) *rules.Engine { return rulestest.Library(t) }
 
 // fixture is a server on a real temporary SQLite database holding the
 // bundled example subjects (known entitlements) and a demo population, the
