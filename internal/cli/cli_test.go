@@ -407,6 +407,14 @@ func TestPoints(t *testing.T) {
 	if _, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--weights", "nope=3"); err == nil {
 		t.Error("a weight for an unknown indicator was accepted")
 	}
+	board, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--eligible", "size(ip) > 0 || last.rd_expense >= wan(100)",
+		"--name", "“硬科技”企业榜单", "--method", "有知识产权或研发费用不低于100万元，按默认指标体系排名", "--top", "5")
+	if err != nil || !strings.Contains(board, "评选方法") || !strings.Contains(board, "与上年相比") || !strings.Contains(board, "名次") {
+		t.Errorf("榜单: %v\n%s", err, board)
+	}
+	if _, _, err := run(t, "", "points", "--db", db, "--year", "2025", "--eligible", "last.rd_expense", "--name", "x", "--method", "m"); err == nil {
+		t.Error("a rule that is not a condition was accepted")
+	}
 	set, _, err := run(t, "", "points", "--print-set")
 	if err != nil || !strings.Contains(set, "LOCAL CONFIGURATION") {
 		t.Errorf("--print-set: %v", err)

@@ -26,7 +26,12 @@ a LOCAL CONFIGURATION that no policy document prescribes; print it with
 --print-set), and ranks them. Each indicator's contribution is shown; the
 scores are exact and do not depend on the order of the subjects. --weights
 re-weights indicators by id without re-reading facts. --out writes the ranked
-list for financial institutions (创新积分贷名单) as .xlsx or CSV.`
+list for financial institutions (创新积分贷名单) as .xlsx or CSV.
+
+With --eligible (a CEL condition over the facts, e.g. "last.rd_expense >=
+wan(100)"), publishes a 榜单 instead: --name, its --method in words, the
+eligible subjects ranked by the indicator set, the first --top; and compares
+it with the same list for the year before (新上榜, 上升/下降, 落榜).`
 
 func runPoints(e *env, args []string) error {
 	fs0 := newFlags("points", pointsHelp, e)
@@ -40,6 +45,9 @@ func runPoints(e *env, args []string) error {
 	out := fs0.String("out", "", "write the ranked list (.xlsx or .csv)")
 	top := fs0.Int("top", 20, "how many to print")
 	printSet := fs0.Bool("print-set", false, "print the built-in indicator set (YAML) and stop")
+	eligible := fs0.String("eligible", "", "榜单: the eligibility rule (CEL condition)")
+	name := fs0.String("name", "", "榜单: its name")
+	method := fs0.String("method", "", "榜单: its method, in words")
 	if err := parse(fs0, args); err != nil {
 		return err
 	}
@@ -81,6 +89,9 @@ func runPoints(e *env, args []string) error {
 		return nil
 	}); err != nil {
 		return err
+	}
+	if *eligible != "" {
+		return publishBoard(e, &score.Board{ID: "board", Name: *name, Method: *method, Eligible: *eligible, Set: set, Top: *top}, subjects, int64(*year), *at, *out)
 	}
 	m, err := c.Collect(subjects, int64(*year), *at)
 	if err != nil {
@@ -131,4 +142,36 @@ func parseWeights(s string) (score.Weights, error) {
 		w[strings.TrimSpace(id)] = n
 	}
 	return w, nil
+}
+
+// publishBoard publishes a 榜单 for year and compares it with the year before.
+func publishBoard(e *env, b *score.Board, subjects []*facts.Facts, year int64, at, out string) error {
+	prev, err := b.Publish(subjects, year-1, "")
+	if err != nil {
+		return err
+	}
+	cur, err := b.Publish(subjects, year, at)
+	if err != nil {
+		return err
+	}
+	ch := score.Diff(prev, cur)
+	rows := cur.Rows(ch)
+	fmt.Fprintf(e.stdout, "%d年 %s\n评选方法：%s\n%d 家符合条件，列前 %d 名；与上年相比：新上榜 %d，落榜 %d，名次变化 %d，持平 %d\n",
+		year, b.Name, b.Method, cur.Eligible, len(cur.Entries), len(ch.Entered), len(ch.Left), len(ch.Moved), ch.Kept)
+	for _, row := range rows {
+		fmt.Fprintln(e.stdout, strings.Join(row, "\t"))
+	}
+	if out == "" {
+		return nil
+	}
+	format, err := sheet.Format(out)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Create(out)
+	if err != nil {
+		return errs.At(errs.Pos{File: out}, "cannot write: %v", err)
+	}
+	defer fh.Close()
+	return sheet.Write(fh, format, sheet.Table{Name: "榜单", Rows: rows})
 }
