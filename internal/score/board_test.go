@@ -21,7 +21,7 @@ func TestBoardPublishAndDiff(t *testing.T) {
 		enterprise("a", "620602", "C26", `{"year": 2024, "rd_expense": "500万元", "revenue": "1亿元"}`, ""),
 		enterprise("b", "620602", "C26", `{"year": 2024, "rd_expense": "300万元", "revenue": "2亿元"}`, ""),
 		enterprise("c", "620602", "C26", `{"year": 2024, "rd_expense": "50万元", "revenue": "9亿元"}`, ""), // below the rule
-		enterprise("d", "620602", "C26", `{"year": 2024, "revenue": "3亿元"}`, ""),                      // R&D unknown
+		enterprise("d", "620602", "C26", `{"year": 2024, "revenue": "3亿元"}`, ""),                       // R&D unknown
 		enterprise("e", "620602", "C26", `{"year": 2024, "rd_expense": "200万元", "revenue": "5000万元"}`, ""),
 	)
 	b := board(2)
