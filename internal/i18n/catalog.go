@@ -478,4 +478,17 @@ var catalog = map[string]msg{
 	"verdict.needs_review":  {"待专家评审", "awaiting expert review"},
 	"verdict.needs_facts":   {"待补充数据", "needs facts"},
 	"verdict.not_qualified": {"尚不符合", "does not qualify yet"},
+
+	"nav.points":             {"创新积分", "Innovation points"},
+	"points.title":           {"企业创新积分", "Enterprise innovation points"},
+	"points.industry":        {"行业（GB/T 4754，选填）", "Industry (GB/T 4754, optional)"},
+	"points.lead":            {"本辖区 %d 家企业参与评价，列出前 %d 名；导出为完整名单（创新积分贷）。", "%d enterprises of the jurisdiction scored, the first %d listed; the export is the whole list (for 创新积分贷)."},
+	"points.method":          {"指标体系与权重", "Indicators and weights"},
+	"points.indicator":       {"指标", "Indicator"},
+	"points.group":           {"类别", "Group"},
+	"points.weight":          {"权重（分）", "Weight (points)"},
+	"points.norm":            {"标准化方法", "Normalisation"},
+	"points.norm.minmax":     {"极差标准化", "min–max"},
+	"points.norm.percentile": {"百分位", "percentile"},
+	"points.norm.standard":   {"标准值", "standard value"},
 }

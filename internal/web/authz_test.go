@@ -239,6 +239,21 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww", path: "/console/ladder?year=2024", want: 200},
 		{user: "staff-ww", path: "/console/ladder?year=20x4", want: 422},
 	},
+	"GET /console/points": {
+		{user: "", path: "/console/points", want: 303},
+		{user: "ent-a", path: "/console/points", want: 403},
+		{user: "expert", path: "/console/points", want: 403},
+		{user: "staff-fx", path: "/console/points?year=2025", want: 200, absent: []string{"绿源", "古浪"}},
+		{user: "staff-ww", path: "/console/points?year=2025", want: 200},
+		{user: "staff-ww", path: "/console/points?year=x", want: 422},
+	},
+	"GET /console/points/export": {
+		{user: "", path: "/console/points/export?format=csv", want: 303},
+		{user: "ent-a", path: "/console/points/export?format=csv", want: 403},
+		{user: "staff-fx", path: "/console/points/export?format=csv&year=2025", want: 200, absent: []string{"绿源"}},
+		{user: "finance-ww", path: "/console/points/export?format=xlsx&year=2025", want: 200},
+		{user: "staff-ww", path: "/console/points/export?format=pdf", want: 422},
+	},
 	"GET /console/cases": {
 		{user: "", path: "/console/cases", want: 303},
 		{user: "ent-a", path: "/console/cases", want: 403},

@@ -68,7 +68,8 @@ func TestCatalog(t *testing.T) {
 	for _, k := range []string{"route.auto", "route.apply", "ledger.payment.batched", "ledger.payment.paid", "ledger.reversal.paid",
 		"outcome.funded", "outcome.reduced", "outcome.cut", "outcome.queued",
 		"act.confirm", "act.resubmit", "act.accept", "act.review", "act.recheck", "act.notice", "act.decide", "act.return", "act.reject",
-		"act.object", "act.dismiss", "act.uphold", "verdict.qualifies", "verdict.needs_review", "verdict.needs_facts", "verdict.not_qualified"} {
+		"act.object", "act.dismiss", "act.uphold", "verdict.qualifies", "verdict.needs_review", "verdict.needs_facts", "verdict.not_qualified",
+		"points.norm.minmax", "points.norm.percentile", "points.norm.standard"} {
 		used[k] = true
 	}
 	if len(used) < 100 {

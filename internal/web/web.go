@@ -113,6 +113,8 @@ var Pages = []Page{
 	{"GET", "/subjects/{id}/apply/{clause}", SignedIn, (*Server).applyForm},
 	{"POST", "/subjects/{id}/apply/{clause}", SignedIn, (*Server).applySubmit},
 	{"GET", "/console/ladder", Console, (*Server).ladderPage},
+	{"GET", "/console/points", Console, (*Server).points},
+	{"GET", "/console/points/export", Console, (*Server).pointsExport},
 	{"GET", "/console/cases", Console, (*Server).queue},
 	{"POST", "/console/proposals", Console, (*Server).propose},
 	{"GET", "/console/fulfilment", Console, (*Server).settings},
