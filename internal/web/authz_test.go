@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -461,4 +462,33 @@ func mustClause(t *testing.T, f *fixture, id string) *rules.Clause {
 		t.Fatalf("no clause %s", id)
 	}
 	return c
+}
+
+// Every fulfilment, ladder and points page renders in English with every
+// message found in the catalog (a missing key shows as [key]).
+func TestEnglishPages(t *testing.T) {
+	f := newFixture(t, 30)
+	c := f.login(t, "admin")
+	if res := c.get("/lang/en?next=/policies"); res.status != http.StatusSeeOther {
+		t.Fatalf("switching to English: %d", res.status)
+	}
+	missing := regexp.MustCompile(`\[[a-z]+\.[a-z0-9._-]+\]`)
+	for _, p := range []string{fmt.Sprintf("/cases/%d", f.caseA), "/console/cases?all=1", "/console/fulfilment", "/console/budget", "/console/batches",
+		fmt.Sprintf("/console/batches/%d", f.batch), "/notice", "/console/ladder?year=2025", "/console/points?year=2025",
+		"/subjects/" + wwA + "/apply/" + wwPatentClause} {
+		res := c.get(p)
+		if p == "/subjects/"+wwA+"/apply/"+wwPatentClause {
+			res = f.login(t, "ent-a").getLang(p, "en")
+		}
+		if res.status != http.StatusOK {
+			t.Errorf("%s: %d", p, res.status)
+			continue
+		}
+		if m := missing.FindString(res.body); m != "" {
+			t.Errorf("%s shows the missing message %s", p, m)
+		}
+		if !strings.Contains(res.body, `lang="en"`) {
+			t.Errorf("%s is not in English", p)
+		}
+	}
 }

@@ -229,6 +229,17 @@ func (c *client) get(path string) response {
 	return c.do(req)
 }
 
+// getLang gets path with the language cookie set to lang.
+func (c *client) getLang(path, lang string) response {
+	c.t.Helper()
+	req, err := http.NewRequest("GET", c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: LangCookie, Value: lang})
+	return c.do(req)
+}
+
 func (c *client) post(path string, form url.Values) response {
 	c.t.Helper()
 	req, err := http.NewRequest("POST", c.base+path, strings.NewReader(form.Encode()))
