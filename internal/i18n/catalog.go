@@ -383,6 +383,7 @@ var catalog = map[string]msg{
 	"settings.skip.recheck": {"不设复核环节", "No second review"},
 	"settings.notice.days":  {"公示天数", "Days of public notice"},
 	"settings.save":         {"保存", "Save"},
+	"settings.dept":         {"办理部门（选填）", "department (optional)"},
 
 	"budget.title":          {"预算与兑现总账", "Budgets and totals"},
 	"budget.committed":      {"已承诺金额", "Committed"},

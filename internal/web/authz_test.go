@@ -451,6 +451,18 @@ func TestDocumentSetting(t *testing.T) {
 	if own := service.ConfigOf(st, mustClause(t, f, wwClause)); own.From != "clause:"+wwClause {
 		t.Errorf("a clause's own setting lost to its document's: %+v", own)
 	}
+	// A step given to one of the clause's 责任单位; another unit is refused, naming the field.
+	admin := f.login(t, "admin")
+	if res := admin.postCSRF("/console/fulfilment", url.Values{"clause": {wwClause}, "route": {"auto"}, "dept_recheck": {"市财政局"}}); res.status != 303 {
+		t.Errorf("a step given to 市财政局: %d %s", res.status, res.body)
+	}
+	st, _ = f.db.Settings(context.Background())
+	if k := service.ConfigOf(st, mustClause(t, f, wwClause)); k.Workflow.Steps[3].Step != fulfil.Recheck || k.Workflow.Steps[3].Department != "市财政局" {
+		t.Errorf("the 复核 step: %+v", k.Workflow.Steps[3])
+	}
+	if res := admin.postCSRF("/console/fulfilment", url.Values{"clause": {wwClause}, "route": {"auto"}, "dept_review": {"市教育局"}}); res.status != 422 || !strings.Contains(res.body, "责任单位") {
+		t.Errorf("a step given to a unit not responsible: %d", res.status)
+	}
 	if res := f.login(t, "admin").get("/console/fulfilment"); !strings.Contains(res.body, `id="d-wuwei-2022"`) {
 		t.Error("the settings page does not list the document")
 	}

@@ -529,6 +529,7 @@ func (s *Server) saveSetting(q *req) error {
 	}
 	f := q.r.PostForm
 	scope, anchor := "", ""
+	var units []string // the 责任单位 a step may be given to
 	if doc := f.Get("doc"); doc != "" {
 		if !s.mayConfigureDoc(*q.user, doc) {
 			return errs.E(errs.Permission, "文件 %s 的兑现方式由负责其全部条款的部门设置", doc)
@@ -543,6 +544,7 @@ func (s *Server) saveSetting(q *req) error {
 			return err
 		}
 		scope, anchor = "clause:"+c.ID, "s-"+c.ID
+		units = c.Responsible
 	}
 	w := fulfil.DefaultWorkflow()
 	var kept []fulfil.StepDef
@@ -552,6 +554,12 @@ func (s *Server) saveSetting(q *req) error {
 		}
 		if n, err := strconv.Atoi(f.Get("days_" + string(st.Step))); err == nil {
 			st.Days = n
+		}
+		if d := strings.TrimSpace(f.Get("dept_" + string(st.Step))); d != "" && st.Step != fulfil.Submit {
+			if scope[:4] == "doc:" || (len(units) > 0 && !slices.Contains(units, d)) {
+				return errs.At(errs.Pos{Path: "dept_" + string(st.Step)}, "%s环节的办理部门 %q 不是该条款的责任单位（%s）", fulfil.StepZh(st.Step), d, strings.Join(units, "、"))
+			}
+			st.Department = d
 		}
 		kept = append(kept, st)
 	}
