@@ -342,10 +342,11 @@ type EnvelopeJSON struct {
 }
 
 func (s *Server) listEnvelopes(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.financeUser(r, false); err != nil {
+	u, err := s.financeUser(r, false)
+	if err != nil {
 		return err
 	}
-	es, err := s.Store.Envelopes(r.Context())
+	es, err := s.svc().Envelopes(r.Context(), u)
 	if err != nil {
 		return err
 	}
@@ -365,12 +366,7 @@ func (s *Server) putEnvelope(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req, `{"payer", "year", "fen", "rule", "clause"?, "tag"?, "name"?}`); err != nil {
 		return err
 	}
-	if req.Clause != "" {
-		if _, ok := s.Engine.ClauseByID(req.Clause); !ok {
-			return errs.At(errs.Pos{Path: "clause"}, "没有条款 %s", req.Clause)
-		}
-	}
-	id, err := s.Store.PutEnvelope(r.Context(), fulfil.Envelope{Name: req.Name, Payer: req.Payer, Year: req.Year, Clause: req.Clause, Tag: req.Tag, Fen: req.Fen, Rule: req.Rule}, u.ID)
+	id, err := s.svc().PutEnvelope(r.Context(), u, fulfil.Envelope{Name: req.Name, Payer: req.Payer, Year: req.Year, Clause: req.Clause, Tag: req.Tag, Fen: req.Fen, Rule: req.Rule})
 	if err != nil {
 		return err
 	}

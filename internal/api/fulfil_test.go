@@ -349,6 +349,18 @@ func TestFulfilmentEndToEnd(t *testing.T) {
 		if s, _ := c["expert"].do("GET", "/api/v1/batches", nil, nil); s != 403 {
 			t.Errorf("GET /api/v1/batches as an expert: %d", s)
 		}
+		// Budgets and reversals of another jurisdiction's payer are out of reach.
+		if s, _ := c["fx-fin"].do("POST", "/api/v1/envelopes", map[string]any{"payer": "武威市级财政", "year": 2030, "fen": 100, "rule": "queue"}, nil); s != 403 {
+			t.Errorf("肥乡 finance set a 武威 envelope: %d", s)
+		}
+		var envs struct{ Envelopes []EnvelopeJSON }
+		c["fx-fin"].must("GET", "/api/v1/envelopes", nil, &envs)
+		if len(envs.Envelopes) != 0 {
+			t.Errorf("肥乡 finance sees 武威 envelopes: %+v", envs.Envelopes)
+		}
+		if s, _ := c["fx-fin"].do("POST", fmt.Sprintf("/api/v1/payments/%d/reversal", led.Payments[0].ID), map[string]any{"reason": "x"}, nil); s != 403 {
+			t.Errorf("肥乡 finance reversed a 武威 payment: %d", s)
+		}
 		// A reversal is a compensating entry, once.
 		c["fin"].must("POST", fmt.Sprintf("/api/v1/payments/%d/reversal", led.Payments[0].ID), map[string]any{"reason": "退汇"}, nil)
 		if s, _ := c["fin"].do("POST", fmt.Sprintf("/api/v1/payments/%d/reversal", led.Payments[0].ID), map[string]any{"reason": "again"}, nil); s != 409 {

@@ -447,9 +447,10 @@ func (db *DB) envelopes(ctx context.Context, q querier) (out []EnvelopeUse, err 
 
 // AllotmentRow is what a batch's allocation did to one case's installment.
 type AllotmentRow struct {
-	Batch    int64 `json:"batch"`
-	Envelope int64 `json:"envelope"`
-	Year     int64 `json:"year"` // the installment's year
+	Batch       int64  `json:"batch"`
+	Envelope    int64  `json:"envelope"`
+	Year        int64  `json:"year"` // the installment's year
+	SubjectName string `json:"subject_name"`
 	fulfil.Allotment
 }
 
@@ -620,7 +621,7 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 					b.ID, a.Case, eid, w.ins.Year, int64(a.Asked), int64(a.Granted), string(a.Outcome), env.Name+"（"+fulfil.RuleZh(env.Rule)+"）："+a.Why); err != nil {
 					return err
 				}
-				plan.Allotments = append(plan.Allotments, AllotmentRow{Batch: b.ID, Envelope: eid, Year: w.ins.Year, Allotment: a})
+				plan.Allotments = append(plan.Allotments, AllotmentRow{Batch: b.ID, Envelope: eid, Year: w.ins.Year, SubjectName: names[w.c.Subject][0], Allotment: a})
 				switch a.Outcome {
 				case fulfil.Cut:
 					w.c.Status = fulfil.Unfunded
@@ -814,14 +815,16 @@ func (db *DB) Batch(ctx context.Context, id int64) (b fulfil.Batch, ps []fulfil.
 	if ps, err = db.payments(ctx, `WHERE batch_id = $1`, id); err != nil {
 		return b, nil, nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT batch_id, case_id, envelope_id, year, asked, granted, outcome, why FROM allotments WHERE batch_id = $1 ORDER BY case_id, year`, id)
+	rows, err := db.r.QueryContext(ctx, `SELECT a.batch_id, a.case_id, a.envelope_id, a.year, COALESCE(s.name, ''), a.asked, a.granted, a.outcome, a.why
+		FROM allotments a JOIN cases c ON c.id = a.case_id LEFT JOIN subjects s ON s.id = c.subject_id
+		WHERE a.batch_id = $1 ORDER BY a.case_id, a.year`, id)
 	if err != nil {
 		return b, nil, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a AllotmentRow
-		if err := rows.Scan(&a.Batch, &a.Case, &a.Envelope, &a.Year, &a.Asked, &a.Granted, &a.Outcome, &a.Why); err != nil {
+		if err := rows.Scan(&a.Batch, &a.Case, &a.Envelope, &a.Year, &a.SubjectName, &a.Asked, &a.Granted, &a.Outcome, &a.Why); err != nil {
 			return b, nil, nil, err
 		}
 		as = append(as, a)
@@ -844,6 +847,38 @@ func (db *DB) payments(ctx context.Context, where string, args ...any) (out []fu
 			return nil, err
 		}
 		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Payment returns one ledger line.
+func (db *DB) Payment(ctx context.Context, id int64) (p fulfil.Payment, err error) {
+	defer errs.Wrap(&err, "store.Payment(%d)", id)
+	ps, err := db.payments(ctx, `WHERE id = $1`, id)
+	if err != nil {
+		return p, err
+	}
+	if len(ps) == 0 {
+		return p, errs.E(errs.NotFound, "没有编号为 %d 的支付", id)
+	}
+	return ps[0], nil
+}
+
+// Reversed is the set of a batch's payments that have been reversed.
+func (db *DB) Reversed(ctx context.Context, batch int64) (out map[int64]bool, err error) {
+	defer errs.Wrap(&err, "store.Reversed(%d)", batch)
+	rows, err := db.r.QueryContext(ctx, `SELECT reverses FROM payments WHERE kind = 'reversal' AND reverses IN (SELECT id FROM payments WHERE batch_id = $1)`, batch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out = map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
 	}
 	return out, rows.Err()
 }

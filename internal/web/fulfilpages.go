@@ -136,10 +136,10 @@ type stepView struct {
 
 type answerView struct{ Label, Value string }
 
-func (s *Server) caseID(q *req) (int64, error) {
+func (s *Server) pathID(q *req) (int64, error) {
 	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "%q is not a case number", q.r.PathValue("id"))
+		return 0, errs.E(errs.NotFound, "%q is not a number", q.r.PathValue("id"))
 	}
 	return id, nil
 }
@@ -148,7 +148,7 @@ func (s *Server) caseID(q *req) (int64, error) {
 // their sources, each step with its deadline, the history, the expected
 // payment date, and the acts this account may do now.
 func (s *Server) casePage(q *req) error {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) actsFor(u auth.User, c *fulfil.Case, cl fulfil.Clause) []act {
 // caseAct does one act posted from the case page and returns to it; a
 // refusal shows the page again with the reason, in the error's status.
 func (s *Server) caseAct(q *req) error {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,7 @@ func (s *Server) notice(q *req) error {
 
 // objectForm lets any signed-in reader object to an item of the 公示.
 func (s *Server) noticeObject(q *req) error {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return err
 	}
@@ -589,21 +589,16 @@ type budgetData struct {
 // next year's budget list; finance adds envelopes here.
 func (s *Server) budget(q *req) error {
 	ctx := q.r.Context()
-	es, err := s.Store.Envelopes(ctx)
-	if err != nil {
-		return err
-	}
-	o, err := s.svc().Overview(ctx, *q.user)
-	if err != nil {
-		return err
-	}
-	d := budgetData{Overview: o, Finance: q.user.Role == auth.Finance || q.user.Role == auth.Admin, Year: s.now().In(Shanghai).Year()}
 	sv := s.svc()
-	for _, e := range es {
-		if sv.MayPay(*q.user, e.Payer) == nil {
-			d.Envelopes = append(d.Envelopes, e)
-		}
+	es, err := sv.Envelopes(ctx, *q.user)
+	if err != nil {
+		return err
 	}
+	o, err := sv.Overview(ctx, *q.user)
+	if err != nil {
+		return err
+	}
+	d := budgetData{Envelopes: es, Overview: o, Finance: q.user.Role == auth.Finance || q.user.Role == auth.Admin, Year: s.now().In(Shanghai).Year()}
 	for _, p := range sv.Payers() {
 		if sv.MayPay(*q.user, p) == nil {
 			d.Payers = append(d.Payers, p)
@@ -627,15 +622,7 @@ func (s *Server) saveEnvelope(q *req) error {
 	if e.Fen, err = money.Parse(f.Get("amount")); err != nil {
 		return errs.At(errs.Pos{Path: "amount"}, "预算金额 %q 看不懂：写成 500万元", f.Get("amount"))
 	}
-	if err := s.svc().MayPay(*q.user, e.Payer); err != nil {
-		return err
-	}
-	if e.Clause != "" {
-		if _, ok := s.Engine.ClauseByID(e.Clause); !ok {
-			return errs.At(errs.Pos{Path: "clause"}, "没有条款 %q", e.Clause)
-		}
-	}
-	if _, err := s.Store.PutEnvelope(q.r.Context(), e, q.user.ID); err != nil {
+	if _, err := s.svc().PutEnvelope(q.r.Context(), *q.user, e); err != nil {
 		return err
 	}
 	http.Redirect(q.w, q.r, "/console/budget", http.StatusSeeOther)
@@ -692,18 +679,13 @@ func (s *Server) createBatch(q *req) error {
 type batchData struct {
 	Batch      fulfil.Batch
 	Payments   []fulfil.Payment
-	Allotments []allotmentView
+	Allotments []store.AllotmentRow
 	Finance    bool
 	Reversed   map[int64]bool
 }
 
-type allotmentView struct {
-	store.AllotmentRow
-	Subject string
-}
-
 func (s *Server) batchOf(q *req) (fulfil.Batch, []fulfil.Payment, []store.AllotmentRow, error) {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return fulfil.Batch{}, nil, nil, err
 	}
@@ -722,23 +704,11 @@ func (s *Server) batch(q *req) error {
 	if err != nil {
 		return err
 	}
-	d := batchData{Batch: b, Payments: ps, Finance: q.user.Role == auth.Finance || q.user.Role == auth.Admin, Reversed: map[int64]bool{}}
-	all, err := s.Store.Ledger(q.r.Context(), "", "")
+	reversed, err := s.Store.Reversed(q.r.Context(), b.ID)
 	if err != nil {
 		return err
 	}
-	for _, p := range all {
-		if p.Kind == "reversal" {
-			d.Reversed[p.Reverses] = true
-		}
-	}
-	for _, a := range as {
-		v := allotmentView{AllotmentRow: a}
-		if c, _, err := s.Store.Case(q.r.Context(), a.Case); err == nil {
-			v.Subject = c.SubjectName
-		}
-		d.Allotments = append(d.Allotments, v)
-	}
+	d := batchData{Batch: b, Payments: ps, Allotments: as, Finance: q.user.Role == auth.Finance || q.user.Role == auth.Admin, Reversed: reversed}
 	return s.render(q, http.StatusOK, "batch", fmt.Sprintf("%s %d", q.lang.T("batch.title"), b.ID), "batches", d)
 }
 
@@ -751,14 +721,11 @@ func (s *Server) batchExport(q *req) error {
 	if format != "csv" && format != "xlsx" {
 		return errs.At(errs.Pos{Path: "format"}, "format is xlsx or csv, not %q", format)
 	}
-	ct := map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
-	q.w.Header().Set("Content-Type", ct)
-	q.w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="batch-%d.%s"`, b.ID, format))
-	return sheet.Write(q.w, format, sheet.Table{Name: fmt.Sprintf("拨付批次%d", b.ID), Rows: fulfil.ExportRows(b, ps)})
+	return writeSheet(q, fmt.Sprintf("batch-%d", b.ID), format, sheet.Table{Name: fmt.Sprintf("拨付批次%d", b.ID), Rows: fulfil.ExportRows(b, ps)})
 }
 
 func (s *Server) batchConfirm(q *req) error {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return err
 	}
@@ -770,7 +737,7 @@ func (s *Server) batchConfirm(q *req) error {
 }
 
 func (s *Server) paymentReverse(q *req) error {
-	id, err := s.caseID(q)
+	id, err := s.pathID(q)
 	if err != nil {
 		return err
 	}
@@ -778,16 +745,10 @@ func (s *Server) paymentReverse(q *req) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.Store.Ledger(q.r.Context(), p.Subject, "")
+	o, err := s.Store.Payment(q.r.Context(), p.Reverses)
 	if err != nil {
 		return err
 	}
-	for _, o := range ps {
-		if o.ID == p.Reverses {
-			http.Redirect(q.w, q.r, fmt.Sprintf("/console/batches/%d", o.Batch), http.StatusSeeOther)
-			return nil
-		}
-	}
-	http.Redirect(q.w, q.r, "/console/batches", http.StatusSeeOther)
+	http.Redirect(q.w, q.r, fmt.Sprintf("/console/batches/%d", o.Batch), http.StatusSeeOther)
 	return nil
 }

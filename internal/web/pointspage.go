@@ -87,8 +87,5 @@ func (s *Server) pointsExport(q *req) error {
 	if err != nil {
 		return err
 	}
-	ct := map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[format]
-	q.w.Header().Set("Content-Type", ct)
-	q.w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="innovation-points-%d.%s"`, year, format))
-	return sheet.Write(q.w, format, sheet.Table{Name: "创新积分", Rows: r.Rows()})
+	return writeSheet(q, fmt.Sprintf("innovation-points-%d", year), format, sheet.Table{Name: "创新积分", Rows: r.Rows()})
 }

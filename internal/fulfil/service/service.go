@@ -335,12 +335,51 @@ func (s *Service) Confirm(ctx context.Context, u auth.User, id int64) (fulfil.Ba
 	return s.Store.ConfirmBatch(ctx, id, u.ID)
 }
 
-// Reverse undoes payment id by a compensating entry (finance only).
+// Reverse undoes payment id by a compensating entry (finance of the
+// payer's jurisdiction only).
 func (s *Service) Reverse(ctx context.Context, u auth.User, id int64, reason string) (fulfil.Payment, error) {
 	if u.Role != auth.Finance && u.Role != auth.Admin {
 		return fulfil.Payment{}, errs.E(errs.Permission, "冲正由财政部门办理")
 	}
+	p, err := s.Store.Payment(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	if err := s.MayPay(u, p.Payer); err != nil {
+		return fulfil.Payment{}, err
+	}
 	return s.Store.Reverse(ctx, id, u.ID, reason)
+}
+
+// Envelopes lists the budget envelopes of the payers in u's jurisdiction.
+func (s *Service) Envelopes(ctx context.Context, u auth.User) ([]store.EnvelopeUse, error) {
+	es, err := s.Store.Envelopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.EnvelopeUse
+	for _, e := range es {
+		if s.MayPay(u, e.Payer) == nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// PutEnvelope sets a budget envelope of a payer in u's jurisdiction (finance only).
+func (s *Service) PutEnvelope(ctx context.Context, u auth.User, e fulfil.Envelope) (int64, error) {
+	if u.Role != auth.Finance && u.Role != auth.Admin {
+		return 0, errs.E(errs.Permission, "预算由财政部门设置")
+	}
+	if err := s.MayPay(u, e.Payer); err != nil {
+		return 0, err
+	}
+	if e.Clause != "" {
+		if _, err := s.clause(e.Clause); err != nil {
+			return 0, errs.At(errs.Pos{Path: "clause"}, "没有条款 %q", e.Clause)
+		}
+	}
+	return s.Store.PutEnvelope(ctx, e, u.ID)
 }
 
 // Tags gives clause id's tags, for envelopes by tag.
