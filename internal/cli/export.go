@@ -39,8 +39,7 @@ func runExport(e *env, args []string) error {
 		fs0.Usage()
 		return exitError{2}
 	}
-	format, err := sheet.Format(*out)
-	if err != nil {
+	if _, err := sheet.Format(*out); err != nil { // before reading anything
 		return err
 	}
 	ctx := context.Background()
@@ -56,14 +55,29 @@ func runExport(e *env, args []string) error {
 	}); err != nil {
 		return err
 	}
-	fh, err := os.Create(*out)
-	if err != nil {
-		return errs.At(errs.Pos{File: *out}, "cannot write: %v", err)
-	}
-	defer fh.Close()
-	if err := sheet.Write(fh, format, sheet.Table{Name: "主体", Rows: registry.Encode(subjects)}); err != nil {
+	if err := writeSheetFile(*out, sheet.Table{Name: "主体", Rows: registry.Encode(subjects)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "exported %d subjects to %s\n", len(subjects), *out)
+	return nil
+}
+
+// writeSheetFile writes tables to path as .xlsx or CSV (by its extension).
+func writeSheetFile(path string, tables ...sheet.Table) error {
+	format, err := sheet.Format(path)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return errs.At(errs.Pos{File: path}, "cannot write: %v", err)
+	}
+	if err := sheet.Write(fh, format, tables...); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return errs.At(errs.Pos{File: path}, "cannot write: %v", err)
+	}
 	return nil
 }

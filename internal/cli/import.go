@@ -38,17 +38,8 @@ func runImport(e *env, args []string) error {
 		return err
 	}
 	if *template != "" {
-		format, err := sheet.Format(*template)
-		if err != nil {
-			return err
-		}
 		header, notes := registry.Template()
-		f, err := os.Create(*template)
-		if err != nil {
-			return errs.At(errs.Pos{File: *template}, "cannot write: %v", err)
-		}
-		defer f.Close()
-		if err := sheet.Write(f, format, sheet.Table{Name: "主体", Rows: header}, sheet.Table{Name: "说明", Rows: notes}); err != nil {
+		if err := writeSheetFile(*template, sheet.Table{Name: "主体", Rows: header}, sheet.Table{Name: "说明", Rows: notes}); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote the import template to %s\n", *template)

@@ -110,16 +110,7 @@ func runPoints(e *env, args []string) error {
 		fmt.Fprintln(e.stdout, strings.Join(row, "\t"))
 	}
 	if *out != "" {
-		format, err := sheet.Format(*out)
-		if err != nil {
-			return err
-		}
-		fh, err := os.Create(*out)
-		if err != nil {
-			return errs.At(errs.Pos{File: *out}, "cannot write: %v", err)
-		}
-		defer fh.Close()
-		if err := sheet.Write(fh, format, sheet.Table{Name: "创新积分", Rows: rows}); err != nil {
+		if err := writeSheetFile(*out, sheet.Table{Name: "创新积分", Rows: rows}); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %d rows to %s\n", len(rows)-1, *out)
@@ -164,14 +155,5 @@ func publishBoard(e *env, b *score.Board, subjects []*facts.Facts, year int64, a
 	if out == "" {
 		return nil
 	}
-	format, err := sheet.Format(out)
-	if err != nil {
-		return err
-	}
-	fh, err := os.Create(out)
-	if err != nil {
-		return errs.At(errs.Pos{File: out}, "cannot write: %v", err)
-	}
-	defer fh.Close()
-	return sheet.Write(fh, format, sheet.Table{Name: "榜单", Rows: rows})
+	return writeSheetFile(out, sheet.Table{Name: "榜单", Rows: rows})
 }
