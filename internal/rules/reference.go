@@ -115,6 +115,16 @@ func newRefActivation(f *facts.Facts, fy int64, at policy.Date) *refActivation {
 	return a
 }
 
+// Activation binds subject f's facts to the CEL environment's variables
+// (Env) for fiscal year fy at date at, its unknown facts as unknown
+// attributes (for partial evaluation): what other packages evaluating CEL
+// over facts (积分制 indicators, 榜单 rules) bind, so they see facts exactly
+// as the reference interpreter does.
+func Activation(f *facts.Facts, fy int64, at policy.Date) (cel.Activation, error) {
+	a := newRefActivation(f, fy, at)
+	return cel.PartialVars(a.vars, a.unknown...)
+}
+
 func (a *refActivation) unknownFields(v string, st reflect.Type, known facts.Mask) {
 	for i := range st.NumField() {
 		name := st.Field(i).Tag.Get("cel")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 )
 
@@ -170,7 +170,7 @@ func (c *Compiled) Collect(subjects []*facts.Facts, fy int64, at string) (*Matri
 		seen[s.ID] = row
 		m.Subjects[row] = Subject{ID: s.ID, Kind: s.Kind, Name: s.Name, USCC: s.USCC, Region: s.Region, Industry: s.Industry}
 		f.Prepare(fy)
-		act, err := newActivation(f, fy, at, int64(d.Year()))
+		act, err := rules.Activation(f, fy, policy.DateOf(d))
 		if err != nil {
 			return nil, errs.E(errs.Internal, "subject %q: %v", s.ID, err)
 		}
@@ -225,46 +225,4 @@ func rawOf(out ref.Val) Raw {
 		return Raw{Value: f, exact: new(big.Rat).SetFloat64(f)}
 	}
 	return Raw{Status: Failed, Reason: fmt.Sprintf("unexpected value %v of type %s", out, out.Type())}
-}
-
-// newActivation binds one subject's facts to the environment's variables,
-// with its unknown facts as unknown attributes.
-func newActivation(f *facts.Facts, fy int64, at string, atYear int64) (cel.Activation, error) {
-	vars := map[string]any{"subject": &f.Subject, "fy": fy, "at": at, "at_year": atYear}
-	fv := reflect.ValueOf(f).Elem()
-	ft := fv.Type()
-	for i := range ft.NumField() {
-		name := ft.Field(i).Tag.Get("cel")
-		if ft.Field(i).Type.Kind() == reflect.Slice && name != "annual" && name != "" && name != "-" {
-			vars[name] = fv.Field(i).Interface()
-		}
-	}
-	unknown := unknownFields(nil, "subject", reflect.TypeOf(facts.Subject{}), f.Subject.Known)
-	for _, y := range []struct {
-		v  string
-		yr int64
-	}{{"cur", fy}, {"last", fy - 1}, {"last2", fy - 2}} {
-		if an := f.AnnualOf(y.yr); an != nil {
-			vars[y.v] = an
-			unknown = unknownFields(unknown, y.v, reflect.TypeOf(facts.Annual{}), an.Known)
-		} else {
-			unknown = append(unknown, cel.AttributePattern(y.v))
-		}
-	}
-	return cel.PartialVars(vars, unknown...)
-}
-
-// unknownFields adds a pattern for every CEL-visible field of struct st
-// whose bit in known is not set.
-func unknownFields(out []*cel.AttributePatternType, v string, st reflect.Type, known facts.Mask) []*cel.AttributePatternType {
-	for i := range st.NumField() {
-		name := st.Field(i).Tag.Get("cel")
-		if name == "" || name == "-" {
-			continue
-		}
-		if known&(1<<uint(i)) == 0 {
-			out = append(out, cel.AttributePattern(v).QualString(name))
-		}
-	}
-	return out
 }
