@@ -78,7 +78,6 @@ func crashRun(t *testing.T, bin, dsn string) {
 				StackKey: fmt.Sprintf("crash|%d|%d", round, i)}
 			fulfil.Start(c, now)
 			c.Step = len(c.Workflow.Steps) - 1
-			c.PayReady = now.UTC().Format(time.RFC3339)
 			c.Schedule = []fulfil.Installment{{Year: 2024, Fen: amount}}
 			cs = append(cs, c)
 		}

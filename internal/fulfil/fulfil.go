@@ -190,7 +190,6 @@ type Case struct {
 	Reason      string // the last return, rejection or objection reason
 	Reviewer    string // who passed 初审: 复核 needs another person
 	Score       int64  // 评审得分 (0–100) given at 初审 or 复核: the rank under a rank-and-cut budget
-	PayReady    string // when it entered 拨付 (RFC 3339): its place in a queued budget
 	Version     int
 	Created     string
 	Updated     string
@@ -218,6 +217,15 @@ func (c *Case) CurrentStep() StepDef {
 		return StepDef{}
 	}
 	return c.Workflow.Steps[c.Step]
+}
+
+// PayReady is when the case entered 拨付 (RFC 3339), its place in a queued
+// budget; "" before.
+func (c *Case) PayReady() string {
+	if c.CurrentStep().Step != Pay {
+		return ""
+	}
+	return c.StepSince
 }
 
 // Final reports whether nothing more can happen to the case.
@@ -394,7 +402,6 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 		if c.CurrentStep().Step == Pay {
 			amt, _ := c.Amount()
 			c.Schedule = Schedule(c.BudgetYear, amt, cl.Years)
-			c.PayReady = c.StepSince
 		}
 	case Return:
 		if err := needReason(); err != nil {

@@ -384,8 +384,8 @@ func TestApplyScore(t *testing.T) {
 	}
 	// Passing 公示 leaves the score and dates the case's place in the queue.
 	must(t, c, Approve, staffA, "", on(8))
-	if c.Score != 100 || c.PayReady != on(8).UTC().Format(time.RFC3339) {
-		t.Errorf("at 拨付: score %d, PayReady %q", c.Score, c.PayReady)
+	if c.Score != 100 || c.PayReady() != on(8).UTC().Format(time.RFC3339) {
+		t.Errorf("at 拨付: score %d, PayReady %q", c.Score, c.PayReady())
 	}
 	if !slices.Equal(c.Schedule, []Installment{{Year: c.BudgetYear, Fen: money.Wan}}) {
 		t.Errorf("schedule %v", c.Schedule)

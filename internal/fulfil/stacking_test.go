@@ -405,8 +405,8 @@ func TestRecurringInstallments(t *testing.T) {
 	if want := Installments(c, 2024, 150*money.Wan+2); !slices.Equal(k.Schedule, want) {
 		t.Errorf("schedule %v, want %v", k.Schedule, want)
 	}
-	if k.PayReady != k.StepSince || k.PayReady == "" {
-		t.Errorf("PayReady %q, StepSince %q", k.PayReady, k.StepSince)
+	if k.PayReady() != k.StepSince || k.PayReady() == "" {
+		t.Errorf("PayReady %q, StepSince %q", k.PayReady(), k.StepSince)
 	}
 }
 

@@ -606,7 +606,7 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 					zero = append(zero, w)
 					continue
 				}
-				claim = append(claim, fulfil.Claimant{Case: w.c.ID, Fen: w.due, Score: w.c.Score, Order: w.c.PayReady})
+				claim = append(claim, fulfil.Claimant{Case: w.c.ID, Fen: w.due, Score: w.c.Score, Order: w.c.PayReady()})
 				idx[w.c.ID] = w
 			}
 			for _, w := range zero {

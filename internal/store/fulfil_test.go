@@ -35,7 +35,6 @@ func newCase(clause, subject, event string, amount money.Fen, route fulfil.Route
 func atPay(c *fulfil.Case, now time.Time) *fulfil.Case {
 	c.Step = len(c.Workflow.Steps) - 1
 	c.StepSince = now.UTC().Format(time.RFC3339)
-	c.PayReady = c.StepSince
 	a, _ := c.Amount()
 	c.Schedule = fulfil.Schedule(c.BudgetYear, a, 0)
 	return c
