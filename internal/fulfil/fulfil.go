@@ -465,7 +465,7 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 		c.PausedAt = ""
 		c.Reason = act.Reason
 	case Decide:
-		if st.Step == Submit || st.Step == Notice || st.Step == Pay || c.Step > slices.IndexFunc(c.Workflow.Steps, func(d StepDef) bool { return d.Step == c.Workflow.Decisive() }) {
+		if !c.Decidable() {
 			return tr, errs.E(errs.Conflict, "金额在审核环节确定，%s通过之前（事项 %d 在%s环节）", StepZh(c.Workflow.Decisive()), c.ID, StepZh(st.Step))
 		}
 		if err := c.mayDo(cl, act.By, st); err != nil {
@@ -520,6 +520,20 @@ func (c *Case) inRange(f money.Fen) error {
 	}
 	return nil
 }
+
+// Decidable reports whether the case is at a step where an amount may be
+// decided: a review step up to and including the decisive one.
+func (c *Case) Decidable() bool {
+	switch c.CurrentStep().Step {
+	case Submit, Notice, Pay, "":
+		return false
+	}
+	return c.Step <= slices.IndexFunc(c.Workflow.Steps, func(d StepDef) bool { return d.Step == c.Workflow.Decisive() })
+}
+
+// MayAct checks that u may do the step the case is at (its role, the
+// clause's 责任单位, the step's department, the enterprise's own subject).
+func (c *Case) MayAct(cl Clause, u auth.User) error { return c.mayDo(cl, u, c.CurrentStep()) }
 
 // mayDo checks that u may do step st of c.
 func (c *Case) mayDo(cl Clause, u auth.User, st StepDef) error {

@@ -199,26 +199,24 @@ func (s *Server) actsFor(u auth.User, c *fulfil.Case, cl fulfil.Clause) []act {
 	}
 	st := c.CurrentStep()
 	var out []act
-	staff := (u.Role == st.Role || u.Role == auth.Admin) && auth.CanClause(u, auth.Write, cl.Auth) == nil &&
-		(st.Department == "" || u.Role == auth.Admin || u.Department == st.Department)
+	may := c.MayAct(cl, u) == nil
 	switch {
 	case c.Status == fulfil.Objected:
-		if staff {
+		if may {
 			out = append(out, act{Action: fulfil.Dismiss, Label: "act.dismiss", Reason: true},
 				act{Action: fulfil.Uphold, Label: "act.uphold", Reason: true, Danger: true})
 		}
 	case st.Step == fulfil.Submit:
-		if c.Route == fulfil.RouteAuto && auth.CanClause(u, auth.Write, cl.Auth) == nil && u.Role != auth.Enterprise {
+		if may && c.Route == fulfil.RouteAuto {
 			out = append(out, act{Action: fulfil.Approve, Label: "act.confirm"})
 		}
-		if c.Route == fulfil.RouteApply && u.Role == auth.Enterprise && u.Subject == c.Subject {
+		if may && c.Route == fulfil.RouteApply {
 			out = append(out, act{Action: fulfil.Approve, Label: "act.resubmit"})
 		}
 	case st.Step == fulfil.Pay:
-	case staff:
+	case may:
 		label := "act." + string(st.Step)
-		decisive := slices.IndexFunc(c.Workflow.Steps, func(d fulfil.StepDef) bool { return d.Step == c.Workflow.Decisive() })
-		if st.Step != fulfil.Notice && c.Step <= decisive && !c.Exact() {
+		if c.Decidable() && !c.Exact() {
 			out = append(out, act{Action: fulfil.Decide, Label: "act.decide", Reason: true, Fen: true})
 		}
 		out = append(out, act{Action: fulfil.Approve, Label: label, Score: st.Step == fulfil.Review || st.Step == fulfil.Recheck})
