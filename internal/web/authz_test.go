@@ -463,6 +463,9 @@ func TestDocumentSetting(t *testing.T) {
 	if res := admin.postCSRF("/console/fulfilment", url.Values{"clause": {wwClause}, "route": {"auto"}, "dept_review": {"市教育局"}}); res.status != 422 || !strings.Contains(res.body, "责任单位") {
 		t.Errorf("a step given to a unit not responsible: %d", res.status)
 	}
+	if res := admin.postCSRF("/console/fulfilment", url.Values{"clause": {wwClause}, "route": {"auto"}, "days_accept": {"五"}}); res.status != 422 || !strings.Contains(res.body, "不是天数") {
+		t.Errorf("a deadline that is not a number: %d", res.status)
+	}
 	if res := f.login(t, "admin").get("/console/fulfilment"); !strings.Contains(res.body, `id="d-wuwei-2022"`) {
 		t.Error("the settings page does not list the document")
 	}

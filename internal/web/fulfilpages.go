@@ -550,7 +550,11 @@ func (s *Server) saveSetting(q *req) error {
 		if st.Step != fulfil.Submit && st.Step != fulfil.Pay && f.Get("skip_"+string(st.Step)) != "" {
 			continue
 		}
-		if n, err := strconv.Atoi(f.Get("days_" + string(st.Step))); err == nil {
+		if v := strings.TrimSpace(f.Get("days_" + string(st.Step))); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errs.At(errs.Pos{Path: "days_" + string(st.Step)}, "%s环节的时限 %q 不是天数：写整数", fulfil.StepZh(st.Step), v)
+			}
 			st.Days = n
 		}
 		if d := strings.TrimSpace(f.Get("dept_" + string(st.Step))); d != "" && st.Step != fulfil.Submit {
@@ -562,7 +566,11 @@ func (s *Server) saveSetting(q *req) error {
 		kept = append(kept, st)
 	}
 	w.Steps = kept
-	if n, err := strconv.Atoi(f.Get("notice_days")); err == nil {
+	if v := strings.TrimSpace(f.Get("notice_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errs.At(errs.Pos{Path: "notice_days"}, "公示天数 %q 不是天数：写整数", v)
+		}
 		w.NoticeDays = n
 	}
 	if err := s.Store.PutSetting(q.r.Context(), store.Setting{Scope: scope, Route: fulfil.Route(f.Get("route")), Workflow: w, By: q.user.ID}); err != nil {
@@ -665,7 +673,10 @@ func (s *Server) batches(q *req) error {
 }
 
 func (s *Server) createBatch(q *req) error {
-	year, _ := strconv.ParseInt(q.r.PostFormValue("year"), 10, 64)
+	year, err := strconv.ParseInt(q.r.PostFormValue("year"), 10, 64)
+	if err != nil {
+		return errs.At(errs.Pos{Path: "year"}, "预算年度 %q 不对：写四位年份", q.r.PostFormValue("year"))
+	}
 	plan, err := s.svc().Batch(q.r.Context(), *q.user, q.r.PostFormValue("payer"), year)
 	if err != nil {
 		return err

@@ -296,6 +296,9 @@ func (s *Service) Batch(ctx context.Context, u auth.User, payer string, year int
 	if u.Role != auth.Finance && u.Role != auth.Admin {
 		return store.BatchPlan{}, errs.E(errs.Permission, "拨付批次由财政部门生成")
 	}
+	if year < 2000 || year > 2100 {
+		return store.BatchPlan{}, errs.At(errs.Pos{Path: "year"}, "预算年度 %d 不对：写四位年份", year)
+	}
 	if err := s.MayPay(u, payer); err != nil {
 		return store.BatchPlan{}, err
 	}
