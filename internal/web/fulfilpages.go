@@ -674,7 +674,7 @@ func (s *Server) batches(q *req) error {
 
 func (s *Server) createBatch(q *req) error {
 	year, err := strconv.ParseInt(q.r.PostFormValue("year"), 10, 64)
-	if err != nil {
+	if err != nil && (q.user.Role == auth.Finance || q.user.Role == auth.Admin) { // others are refused by the service
 		return errs.At(errs.Pos{Path: "year"}, "预算年度 %q 不对：写四位年份", q.r.PostFormValue("year"))
 	}
 	plan, err := s.svc().Batch(q.r.Context(), *q.user, q.r.PostFormValue("payer"), year)
