@@ -63,6 +63,6 @@ func checkLibrary(w io.Writer, files []*policy.File) (eng *rules.Engine, ok bool
 		clauses += len(f.Clauses)
 		gates += len(f.Gates)
 	}
-	fmt.Fprintf(w, "%d files, %d clauses, %d gates, %d standards: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), n, n-len(fails), len(fails))
+	fmt.Fprintf(w, "%d files, %d clauses, %d gates, %d standards, %d pools: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), len(eng.Pools), n, n-len(fails), len(fails))
 	return eng, len(fails) == 0 && bad == 0
 }

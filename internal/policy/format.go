@@ -16,6 +16,7 @@ type File struct {
 	Gates     []*Gate
 	Clauses   []*Clause
 	Standards []*Standard
+	Pools     []*Pool
 	Coverage  []*Annotation
 	Source    string            // the source text, read from Document.Source
 	Sources   map[string]string // further source texts by key (Document.AlsoSources)

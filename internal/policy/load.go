@@ -101,7 +101,7 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 	if len(root.Content) == 0 {
 		return nil, errs.At(errs.Pos{File: path}, "the policy file is empty")
 	}
-	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "coverage")
+	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "pools", "coverage")
 	f = &File{Path: path, Raw: data}
 	f.Document = r.document(top["document"])
 	if f.Document.Source != "" && len(r.errs) == 0 {
@@ -131,6 +131,9 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 	}
 	for _, s := range r.seq(top["standards"], "standards") {
 		f.Standards = append(f.Standards, r.standard(s, &f.Document))
+	}
+	for _, p := range r.seq(top["pools"], "pools") {
+		f.Pools = append(f.Pools, r.pool(p, &f.Document))
 	}
 	if top["clauses"] == nil && top["standards"] == nil {
 		r.fail(root.Content[0], "a policy file needs clauses or standards")

@@ -133,6 +133,7 @@ type Criterion struct {
 	When     Expr
 	Expert   string
 	Measure  *Measure
+	Local    string // pools only: set by the bureau, not the document (地方配置), and why
 	Pos      errs.Pos
 }
 

@@ -231,6 +231,11 @@ func (r *reader) checkQuotes(f *File) {
 			check(q, c.Citation.Pos, "also quote")
 		}
 	}
+	for _, p := range f.Pools {
+		for _, c := range p.Citations() {
+			cite(c, false)
+		}
+	}
 	for _, a := range f.Coverage {
 		check(a.Quote, a.Pos, "coverage quote")
 	}
@@ -276,24 +281,47 @@ func CheckIDs(files []*File) error {
 		for _, s := range f.Standards {
 			add(s.ID, s.Pos)
 		}
+		for _, p := range f.Pools {
+			add(p.ID, p.Pos)
+		}
 	}
-	clauses := map[string]bool{}
+	clauses := map[string]*Clause{}
+	standards := map[string]bool{}
 	for _, f := range files {
 		for _, c := range f.Clauses {
-			clauses[c.ID] = true
+			clauses[c.ID] = c
+		}
+		for _, s := range f.Standards {
+			standards[s.ID] = true
+		}
+	}
+	for _, f := range files {
+		for _, p := range f.Pools {
+			if p.Standard != "" && !standards[p.Standard] {
+				l = append(l, errs.At(p.Pos, "pool %s measures candidates against standard %q, which is not a standard of the library", p.ID, p.Standard))
+			}
+			if p.Clause == "" {
+				continue
+			}
+			switch c, ok := clauses[p.Clause]; {
+			case !ok:
+				l = append(l, errs.At(p.Pos, "pool %s triggers clause %q, which does not exist", p.ID, p.Clause))
+			case c.ForEach != "pools":
+				l = append(l, errs.At(p.Pos, "pool %s triggers clause %s, which does not pay per admission (for_each: pools)", p.ID, p.Clause))
+			}
 		}
 	}
 	for _, f := range files {
 		for _, g := range f.Gates {
 			for _, id := range g.Clauses {
-				if !clauses[id] {
+				if clauses[id] == nil {
 					l = append(l, errs.At(g.Pos, "gate %s names clause %q, which does not exist", g.ID, id))
 				}
 			}
 		}
 		for _, c := range f.Clauses {
 			for _, id := range c.StacksWith {
-				if !clauses[id] {
+				if clauses[id] == nil {
 					l = append(l, errs.At(c.Pos, "clause %s stacks_with %q, which does not exist", c.ID, id))
 				} else if id == c.ID {
 					l = append(l, errs.At(c.Pos, "clause %s stacks with itself", c.ID))

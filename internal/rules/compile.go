@@ -20,6 +20,7 @@ type Engine struct {
 	Clauses   []*Clause
 	Gates     []*Gate
 	Standards []*Standard
+	Pools     []*Pool
 	byID      map[string]*Clause
 }
 
@@ -123,6 +124,7 @@ func Compile(files []*policy.File) (*Engine, error) {
 	}
 	l = append(l, compileStandards(e, files)...)
 	e.link()
+	e.linkPools()
 	if len(l) > 0 {
 		return nil, l
 	}
@@ -189,9 +191,9 @@ func (e *Engine) link() {
 // a policy change to simulate (改革测算). Only the new and changed clauses are
 // compiled; every other clause shares its compiled condition and amount
 // with e, which is left unchanged. Added clauses name their document in
-// Doc. Standards and gates are shared.
+// Doc. Standards, gates and pools are shared.
 func (e *Engine) Reform(replace map[string]*policy.Clause, remove []string, add []*policy.Clause) (*Engine, error) {
-	r := &Engine{Files: e.Files, Gates: e.Gates, Standards: e.Standards}
+	r := &Engine{Files: e.Files, Gates: e.Gates, Standards: e.Standards, Pools: e.Pools}
 	var l errs.List
 	for id := range replace {
 		if _, ok := e.byID[id]; !ok {

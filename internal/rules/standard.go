@@ -201,6 +201,7 @@ func compileStandards(e *Engine, files []*policy.File) errs.List {
 			e.Standards = append(e.Standards, s)
 		}
 	}
+	compilePools(e, files, crit)
 	return l
 }
 

@@ -24,7 +24,7 @@ func (f TestFailure) Error() string {
 	return fmt.Sprintf("%s: test %q: %s", f.Pos, f.Name, f.Msg)
 }
 
-// RunTests runs every clause and gate test and returns the failures and the
+// RunTests runs every clause, gate, standard and pool test and returns the failures and the
 // number of tests run.
 func (e *Engine) RunTests() ([]TestFailure, int) {
 	var out []TestFailure
@@ -50,6 +50,14 @@ func (e *Engine) RunTests() ([]TestFailure, int) {
 		for _, t := range s.Tests {
 			n++
 			if msg := ev.runStandardTest(s, t); msg != "" {
+				out = append(out, TestFailure{Pos: t.Pos, Name: t.Name, Msg: msg})
+			}
+		}
+	}
+	for _, p := range e.Pools {
+		for _, t := range p.Tests {
+			n++
+			if msg := ev.runPoolTest(p, t); msg != "" {
 				out = append(out, TestFailure{Pos: t.Pos, Name: t.Name, Msg: msg})
 			}
 		}
