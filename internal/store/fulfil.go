@@ -153,44 +153,52 @@ func stage(c *fulfil.Case) int {
 func (db *DB) CreateCases(ctx context.Context, by string, cs []*fulfil.Case) (ids []int64, err error) {
 	defer errs.Wrap(&err, "store.CreateCases")
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		ids = ids[:0]
-		for _, c := range cs {
-			doc, err := json.Marshal(c)
-			if err != nil {
-				return err
-			}
-			var id int64
-			err = tx.QueryRowContext(ctx, `
-				INSERT INTO cases (clause_id, subject_id, event, period, fy, stack_key, route, step, stage, status, region, payer, due, version, doc, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
-				ON CONFLICT (clause_id, subject_id, event, period) DO NOTHING RETURNING id`,
-				c.Clause, c.Subject, c.Event, c.Period, c.FY, c.StackKey, string(c.Route), string(c.CurrentStep().Step), stage(c),
-				string(c.Status), c.Region, c.Payer, c.Due, c.Version, string(doc), db.stamp()).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			c.ID = id
-			ids = append(ids, id)
-			note := "免申即享：根据权威数据生成兑现建议，待工作人员确认"
-			if c.Route == fulfil.RouteApply {
-				note = "可申报：表单已按主体库预填，补充所缺信息后提交"
-			}
-			if err := db.history(ctx, tx, id, CaseEvent{Actor: by, Action: "created", To: c.CurrentStep().Step, Status: c.Status, Note: note}); err != nil {
-				return err
-			}
-			if err := db.notify(ctx, tx, c, fulfil.Message(c, fulfil.Transition{Action: "created"})); err != nil {
-				return err
-			}
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		return db.audit(ctx, tx, by, "fulfil.create", "cases", "", fmt.Sprintf("%d cases, %d–%d", len(ids), ids[0], ids[len(ids)-1]))
+		var err error
+		ids, err = db.createCases(ctx, tx, by, cs)
+		return err
 	})
 	return ids, err
+}
+
+// createCases inserts cs in tx, skipping events already cased, and returns
+// the new ids.
+func (db *DB) createCases(ctx context.Context, tx *sql.Tx, by string, cs []*fulfil.Case) ([]int64, error) {
+	var ids []int64
+	for _, c := range cs {
+		doc, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		var id int64
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO cases (clause_id, subject_id, event, period, fy, stack_key, route, step, stage, status, region, payer, due, version, doc, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+			ON CONFLICT (clause_id, subject_id, event, period) DO NOTHING RETURNING id`,
+			c.Clause, c.Subject, c.Event, c.Period, c.FY, c.StackKey, string(c.Route), string(c.CurrentStep().Step), stage(c),
+			string(c.Status), c.Region, c.Payer, c.Due, c.Version, string(doc), db.stamp()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.ID = id
+		ids = append(ids, id)
+		note := "免申即享：根据权威数据生成兑现建议，待工作人员确认"
+		if c.Route == fulfil.RouteApply {
+			note = "可申报：表单已按主体库预填，补充所缺信息后提交"
+		}
+		if err := db.history(ctx, tx, id, CaseEvent{Actor: by, Action: "created", To: c.CurrentStep().Step, Status: c.Status, Note: note}); err != nil {
+			return nil, err
+		}
+		if err := db.notify(ctx, tx, c, fulfil.Message(c, fulfil.Transition{Action: "created"})); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return ids, db.audit(ctx, tx, by, "fulfil.create", "cases", "", fmt.Sprintf("%d cases, %d–%d", len(ids), ids[0], ids[len(ids)-1]))
 }
 
 func (db *DB) history(ctx context.Context, tx *sql.Tx, id int64, e CaseEvent) error {

@@ -62,60 +62,76 @@ func (db *DB) PutFactsBatch(ctx context.Context, docs [][]byte, e Entry) (versio
 		}
 		subjects[i] = f.Subject
 	}
-	now := db.stamp()
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		versions = versions[:0]
-		for i, s := range subjects {
-			var version int
-			if err := tx.QueryRowContext(ctx, `
-				INSERT INTO subjects (id, kind, name, uscc, region, industry, current_version, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
-				ON CONFLICT (id) DO UPDATE SET
-					kind = excluded.kind, name = excluded.name, uscc = excluded.uscc, region = excluded.region,
-					industry = excluded.industry, current_version = subjects.current_version + 1, updated_at = excluded.updated_at
-				RETURNING current_version`,
-				s.ID, s.Kind, s.Name, s.USCC, s.Region, s.Industry, now).Scan(&version); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				s.ID, version, string(docs[i]), e.Source, e.By, now, e.Note); err != nil {
-				return err
-			}
-			before := ""
-			if version > 1 {
-				if err := tx.QueryRowContext(ctx, `SELECT facts FROM fact_versions WHERE subject_id = $1 AND version = $2`,
-					s.ID, version-1).Scan(&before); err != nil {
-					return err
-				}
-			}
-			if err := db.audit(ctx, tx, e.By, "facts.put", "subject/"+s.ID, before, string(docs[i])); err != nil {
-				return err
-			}
-			versions = append(versions, version)
-		}
-		return nil
+		var err error
+		versions, err = db.putFacts(ctx, tx, docs, subjects, e)
+		return err
 	})
 	return versions, err
+}
+
+// putFacts stores docs (already decoded to subjects) as new versions in tx.
+func (db *DB) putFacts(ctx context.Context, tx *sql.Tx, docs [][]byte, subjects []facts.Subject, e Entry) ([]int, error) {
+	now := db.stamp()
+	versions := make([]int, 0, len(docs))
+	for i, s := range subjects {
+		var version int
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO subjects (id, kind, name, uscc, region, industry, current_version, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+			ON CONFLICT (id) DO UPDATE SET
+				kind = excluded.kind, name = excluded.name, uscc = excluded.uscc, region = excluded.region,
+				industry = excluded.industry, current_version = subjects.current_version + 1, updated_at = excluded.updated_at
+			RETURNING current_version`,
+			s.ID, s.Kind, s.Name, s.USCC, s.Region, s.Industry, now).Scan(&version); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO fact_versions (subject_id, version, facts, source, entered_by, entered_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			s.ID, version, string(docs[i]), e.Source, e.By, now, e.Note); err != nil {
+			return nil, err
+		}
+		before := ""
+		if version > 1 {
+			if err := tx.QueryRowContext(ctx, `SELECT facts FROM fact_versions WHERE subject_id = $1 AND version = $2`,
+				s.ID, version-1).Scan(&before); err != nil {
+				return nil, err
+			}
+		}
+		if err := db.audit(ctx, tx, e.By, "facts.put", "subject/"+s.ID, before, string(docs[i])); err != nil {
+			return nil, err
+		}
+		versions = append(versions, version)
+	}
+	return versions, nil
 }
 
 // Facts returns the current facts of a subject and their version.
 func (db *DB) Facts(ctx context.Context, id string) (f *facts.Facts, version int, err error) {
 	defer errs.Wrap(&err, "store.Facts(%q)", id)
-	var doc string
+	doc, version, err := db.FactsDoc(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err = facts.DecodeBytes(doc, id)
+	return f, version, err
+}
+
+// FactsDoc returns the current facts document of a subject as stored, and its version.
+func (db *DB) FactsDoc(ctx context.Context, id string) (doc []byte, version int, err error) {
+	var s string
 	err = db.r.QueryRowContext(ctx, `
 		SELECT v.facts, v.version FROM subjects s
 		JOIN fact_versions v ON v.subject_id = s.id AND v.version = s.current_version
-		WHERE s.id = $1`, id).Scan(&doc, &version)
+		WHERE s.id = $1`, id).Scan(&s, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, errs.E(errs.NotFound, "no subject %q", id)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	f, err = facts.DecodeBytes([]byte(doc), id)
-	return f, version, err
+	return []byte(s), version, nil
 }
 
 // History lists every version of a subject's facts, oldest first.
