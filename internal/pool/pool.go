@@ -63,24 +63,24 @@ const (
 
 // Member is one subject's membership of one pool.
 type Member struct {
-	ID          int64  `json:"id"`
-	Pool        string `json:"pool"`
-	Subject     string `json:"subject"`
-	SubjectName string `json:"subject_name"`
-	Region      string `json:"region"`
-	State       State  `json:"state"`
-	Step        int    `json:"step"`    // the approval step it waits for (Applied, Reviewing)
-	Officer     string `json:"officer"` // the assigned officer (责任人)
-	Plan        string `json:"plan"`    // the cultivation plan (一企一策)
-	Invited     string `json:"invited,omitempty"`
-	Applied     string `json:"applied,omitempty"`
-	Admitted    string `json:"admitted,omitempty"` // the admission date, Asia/Shanghai
-	Left        string `json:"left,omitempty"`     // graduated, removed or declined on
-	Reason      string `json:"reason,omitempty"`   // why it was declined or removed, or how it graduated
-	Entry       string `json:"entry,omitempty"`    // the facts pool entry admission recorded
-	Cases       []int64 `json:"cases,omitempty"`   // the fulfilment cases admission made
-	NextDate    string `json:"next_date,omitempty"` // the next follow-up due
-	Version     int    `json:"version"`
+	ID          int64   `json:"id"`
+	Pool        string  `json:"pool"`
+	Subject     string  `json:"subject"`
+	SubjectName string  `json:"subject_name"`
+	Region      string  `json:"region"`
+	State       State   `json:"state"`
+	Step        int     `json:"step"`    // the approval step it waits for (Applied, Reviewing)
+	Officer     string  `json:"officer"` // the assigned officer (责任人)
+	Plan        string  `json:"plan"`    // the cultivation plan (一企一策)
+	Invited     string  `json:"invited,omitempty"`
+	Applied     string  `json:"applied,omitempty"`
+	Admitted    string  `json:"admitted,omitempty"`  // the admission date, Asia/Shanghai
+	Left        string  `json:"left,omitempty"`      // graduated, removed or declined on
+	Reason      string  `json:"reason,omitempty"`    // why it was declined or removed, or how it graduated
+	Entry       string  `json:"entry,omitempty"`     // the facts pool entry admission recorded
+	Cases       []int64 `json:"cases,omitempty"`     // the fulfilment cases admission made
+	NextDate    string  `json:"next_date,omitempty"` // the next follow-up due
+	Version     int     `json:"version"`
 }
 
 // Event is one act on a membership, as kept in its history.

@@ -19,7 +19,9 @@ var now = time.Date(2026, 12, 3, 20, 0, 0, 0, time.UTC) // 2026-12-04 in Shangha
 
 func TestLifecycle(t *testing.T) {
 	p := twoSteps()
-	staff := func(a Act, note string) Request { return Request{Act: a, By: "officer", Staff: true, Note: note, Officer: "王科长"} }
+	staff := func(a Act, note string) Request {
+		return Request{Act: a, By: "officer", Staff: true, Note: note, Officer: "王科长"}
+	}
 	firm := func(a Act, note string) Request { return Request{Act: a, By: "firm", Note: note} }
 	tests := []struct {
 		name  string
