@@ -35,19 +35,29 @@ type Scenario struct {
 }
 
 // Scenarios collects the clause tests that can stand as subjects, in
-// library order.
+// library order, then the pools' tests (whole candidates for a pool, such
+// as a 肥乡 enterprise one condition short of 高新技术企业; Clause names the
+// pool as pool:<id>).
 func Scenarios(eng *rules.Engine) []Scenario {
 	var out []Scenario
+	add := func(id string, t *policy.Test) {
+		if t.FY != 0 && t.FY != t.At.Year() {
+			return // evaluated in another fiscal year than its date's: a facts file cannot say so
+		}
+		var m map[string]any
+		if json.Unmarshal(t.Facts, &m) != nil {
+			return
+		}
+		out = append(out, Scenario{Clause: id, Want: t.Want.Outcome, At: t.At, Facts: m})
+	}
 	for _, c := range eng.Clauses {
 		for _, t := range c.Tests {
-			if t.FY != 0 && t.FY != t.At.Year() {
-				continue // evaluated in another fiscal year than its date's: a facts file cannot say so
-			}
-			var m map[string]any
-			if json.Unmarshal(t.Facts, &m) != nil {
-				continue
-			}
-			out = append(out, Scenario{Clause: c.ID, Want: t.Want.Outcome, At: t.At, Facts: m})
+			add(c.ID, t)
+		}
+	}
+	for _, p := range eng.Pools {
+		for _, t := range p.Tests {
+			add(rules.PoolStandardID(p.ID), t)
 		}
 	}
 	return out

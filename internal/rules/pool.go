@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -146,7 +147,7 @@ func (ev *Evaluator) CheckPool(p *Pool, f *facts.Facts, at policy.Date) *PoolChe
 		case c.Distance > p.Within:
 			c.Admission = max(c.Admission, NotAdmissible)
 			c.failed = append(c.failed, "standard")
-		case a.Verdict == VerdictNeedsFacts:
+		case a.Verdict == VerdictNeedsFacts || len(a.Missing) > 0:
 			// within the distance on what is known, but what is not known
 			// could fail too: the facts are needed before admission
 			c.Admission = max(c.Admission, AdmissionNeedsFacts)
@@ -155,7 +156,7 @@ func (ev *Evaluator) CheckPool(p *Pool, f *facts.Facts, at policy.Date) *PoolChe
 		// 认定, not at admission: a pool admits those still being cultivated
 		for _, r := range a.Conditions {
 			if r.State == stFailed {
-				c.Lacks = append(c.Lacks, a.Title+"："+r.Title+cond(r.Detail))
+				c.Lacks = append(c.Lacks, a.Title+"："+r.Title+cond(cmp.Or(r.Measure, r.Detail)))
 			}
 		}
 		if a.Score != nil && a.Score.State == stFailed {

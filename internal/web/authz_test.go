@@ -240,6 +240,56 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww", path: "/console/ladder?year=2024", want: 200},
 		{user: "staff-ww", path: "/console/ladder?year=20x4", want: 422},
 	},
+	"GET /console/pools": {
+		{user: "", path: "/console/pools", want: 303},
+		{user: "ent-a", path: "/console/pools", want: 403},
+		{user: "expert", path: "/console/pools", want: 403},
+		{user: "staff-fx", path: "/console/pools", want: 200, absent: []string{"武威市高新技术企业培育库", "泰安市"}},
+		{user: "staff-ww", path: "/console/pools", want: 200, absent: []string{"肥乡区高新技术企业培育库"}},
+		{user: "finance-ww", path: "/console/pools", want: 200},
+	},
+	"GET /console/pools/{id}": {
+		{user: "", path: "/console/pools/fx_hte_pool", want: 303},
+		{user: "ent-a", path: "/console/pools/fx_hte_pool", want: 403},
+		{user: "staff-ww", path: "/console/pools/fx_hte_pool", want: 403},
+		{user: "staff-fx", path: "/console/pools/fx_hte_pool", want: 200, absent: []string{"绿源", "古浪"}},
+		{user: "staff-fx", path: "/console/pools/nope", want: 404},
+		{user: "staff-ww", path: "/console/pools/ww_hte_pool", want: 200, absent: []string{"瑞驰"}},
+		{user: "finance-ww", path: "/console/pools/ww_hte_pool", want: 200},
+	},
+	"POST /console/pools/{id}/members": { // no subject named: not found
+		{user: "", method: "POST", path: "/console/pools/fx_hte_pool/members", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/pools/fx_hte_pool/members", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/pools/fx_hte_pool/members", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/pools/ww_hte_pool/members", want: 403},
+		{user: "staff-fx", method: "POST", path: "/console/pools/fx_hte_pool/members", want: 404},
+	},
+	"GET /pool-members/{id}": {
+		{user: "", path: "/pool-members/{member}", want: 303},
+		{user: "ent-a", path: "/pool-members/{member}", want: 404},
+		{user: "staff-ww", path: "/pool-members/{member}", want: 404},
+		{user: "expert", path: "/pool-members/{member}", want: 404},
+		{user: "staff-fx", path: "/pool-members/{member}", want: 200},
+		{user: "admin", path: "/pool-members/{member}", want: 200},
+		{user: "admin", path: "/pool-members/999999", want: 404},
+	},
+	"POST /pool-members/{id}/act": { // no act named: refused, naming it
+		{user: "", method: "POST", path: "/pool-members/{member}/act", want: 403},
+		{user: "ent-a", method: "POST", path: "/pool-members/{member}/act", want: 404},
+		{user: "staff-ww", method: "POST", path: "/pool-members/{member}/act", want: 404},
+		{user: "staff-fx", method: "POST", path: "/pool-members/{member}/act", want: 422},
+	},
+	"GET /me/pools": {
+		{user: "", path: "/me/pools", want: 303},
+		{user: "ent-a", path: "/me/pools", want: 200, absent: []string{"肥乡区高新技术企业培育库", "瑞驰"}},
+		{user: "staff-ww", path: "/me/pools", want: 403},
+	},
+	"POST /me/pools/{id}/apply": {
+		{user: "", method: "POST", path: "/me/pools/ww_hte_pool/apply", want: 403},
+		{user: "staff-ww", method: "POST", path: "/me/pools/ww_hte_pool/apply", want: 403},
+		{user: "ent-a", method: "POST", path: "/me/pools/ww_hte_pool/apply", want: 409}, // the document has expired
+		{user: "ent-a", method: "POST", path: "/me/pools/fx_hte_pool/apply", want: 422}, // not in 肥乡
+	},
 	"GET /console/points": {
 		{user: "", path: "/console/points", want: 303},
 		{user: "ent-a", path: "/console/points", want: 403},
@@ -363,7 +413,7 @@ func TestPageAuthorisation(t *testing.T) {
 			t.Errorf("pageProbes names %s, which is not a page", key)
 		}
 	}
-	ids := strings.NewReplacer("{caseA}", fmt.Sprint(f.caseA), "{caseB}", fmt.Sprint(f.caseB), "{batch}", fmt.Sprint(f.batch), "{payment}", fmt.Sprint(f.payment))
+	ids := strings.NewReplacer("{caseA}", fmt.Sprint(f.caseA), "{caseB}", fmt.Sprint(f.caseB), "{batch}", fmt.Sprint(f.batch), "{payment}", fmt.Sprint(f.payment), "{member}", fmt.Sprint(f.member))
 	for key, probes := range pageProbes {
 		for _, pr := range probes {
 			pr.path = ids.Replace(pr.path)

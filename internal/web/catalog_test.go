@@ -69,7 +69,8 @@ func TestCatalog(t *testing.T) {
 		"outcome.funded", "outcome.reduced", "outcome.cut", "outcome.queued",
 		"act.confirm", "act.resubmit", "act.accept", "act.review", "act.recheck", "act.notice", "act.decide", "act.return", "act.reject",
 		"act.object", "act.dismiss", "act.uphold", "verdict.qualifies", "verdict.needs_review", "verdict.needs_facts", "verdict.not_qualified",
-		"points.norm.minmax", "points.norm.percentile", "points.norm.standard"} {
+		"points.norm.minmax", "points.norm.percentile", "points.norm.standard",
+		"cond.met", "cond.review", "cond.unknown", "cond.failed"} {
 		used[k] = true
 	}
 	if len(used) < 100 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"kechuang/internal/pool"
 	"path"
 	"strings"
 	"time"
@@ -63,6 +64,7 @@ var funcs = template.FuncMap{
 	"ruleZh":   func(r fulfil.Rule) string { return fulfil.RuleZh(r) },
 	"batchZh":  fulfil.BatchStateZh,
 	"rungZh":   ladder.RungZh,
+	"actZh":    pool.ActZh,
 	"actionZh": func(a string) string {
 		if z := fulfil.ActionZh(fulfil.Action(a)); z != "" {
 			return z

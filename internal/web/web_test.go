@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"io"
+	"kechuang/internal/pool"
+	psvc "kechuang/internal/pool/service"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -39,6 +41,8 @@ type fixture struct {
 	// Fulfilment: wwA's 免申即享 case of wwClause (waiting for staff to
 	// confirm), and a batch (open) paying wwB's case, with its payment.
 	caseA, caseB, batch, payment int64
+	// Pools: fxA invited to 肥乡's 高企培育库 by its officer.
+	member int64
 }
 
 // The subjects the scenarios name: two 武威 enterprises in different
@@ -163,6 +167,12 @@ func (f *fixture) fulfilment(t testing.TB, now func() time.Time) {
 	f.batch = plan.Batch.ID
 	_, ps, _, _ := f.db.Batch(ctx, f.batch)
 	f.payment = ps[0].ID
+	pv := &psvc.Service{Engine: f.eng, Store: f.db, Now: now}
+	m, err := pv.Start(ctx, auth.User{ID: "staff-fx", Role: auth.Staff, Jurisdiction: "130407"}, "fx_hte_pool", fxA, pool.Invite, "fixture")
+	if err != nil {
+		t.Fatalf("the fixture's pool membership: %v", err)
+	}
+	f.member = m.ID
 }
 
 // client is a browser-like client: a cookie jar, no automatic redirects.
