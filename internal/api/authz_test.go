@@ -26,6 +26,8 @@ type authzCase struct {
 	// fulfil: a fulfilment route, whose ids are cases, batches, payments or
 	// clauses; TestFulfilmentEndToEnd exercises it as each kind of account.
 	fulfil bool
+	// pools: a pool route, exercised as each kind of account by TestPoolsAPI.
+	pools bool
 }
 
 // authz must name every route: a new route without a case fails the test.
@@ -61,6 +63,14 @@ var authz = map[string]authzCase{
 	"GET /api/v1/batches/{id}/export":         {fulfil: true},
 	"GET /api/v1/ledger":                      {fulfil: true},
 	"POST /api/v1/payments/{id}/reversal":     {fulfil: true},
+
+	"GET /api/v1/pools":                      {pools: true},
+	"GET /api/v1/pools/{id}":                 {pools: true},
+	"GET /api/v1/pools/{id}/candidates":      {pools: true},
+	"GET /api/v1/pools/{id}/members":         {pools: true},
+	"POST /api/v1/pools/{id}/members":        {pools: true},
+	"GET /api/v1/pool-members/{id}":          {pools: true},
+	"POST /api/v1/pool-members/{id}/actions": {pools: true},
 }
 
 type account struct {
@@ -164,7 +174,7 @@ func TestAuthorisationEveryRoute(t *testing.T) {
 			t.Errorf("route %s has no authorisation case: add it to authz", key)
 			continue
 		}
-		if tc.public || tc.fulfil || key == "DELETE /api/v1/session" {
+		if tc.public || tc.fulfil || tc.pools || key == "DELETE /api/v1/session" {
 			continue
 		}
 		for name, a := range accounts {

@@ -93,6 +93,16 @@ func (a Admission) String() string { return admissionNames[a] }
 // MarshalText writes the admission as its name.
 func (a Admission) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
+// UnmarshalText reads an admission's name.
+func (a *Admission) UnmarshalText(b []byte) error {
+	i := slices.Index(admissionNames[:], string(b))
+	if i < 0 {
+		return fmt.Errorf("admission %q is not one of %s", b, strings.Join(admissionNames[:], ", "))
+	}
+	*a = Admission(i)
+	return nil
+}
+
 // Zh is the admission in Chinese.
 func (a Admission) Zh() string { return admissionZh[a] }
 
