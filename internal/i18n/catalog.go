@@ -498,6 +498,10 @@ var catalog = map[string]msg{
 	"pool.within":          {"入库允许最多差 %d 项", "admission allows at most %d"},
 	"pool.review":          {"待人工判断：", "for a person to judge: "},
 	"pool.invite":          {"邀请入库", "Invite"},
+	"pool.exithint":        {"出库提示", "Exit suggested"},
+	"pool.exit.graduate":   {"可毕业", "may graduate"},
+	"pool.exit.remove":     {"建议移出", "removal suggested"},
+	"pool.exit.criteria":   {"建议复核", "review suggested"},
 
 	"member.no":        {"入库记录 %d", "Membership %d"},
 	"member.reason":    {"说明", "Reason"},

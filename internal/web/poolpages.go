@@ -46,6 +46,7 @@ type poolData struct {
 	Pool       *rules.Pool
 	InForce    bool
 	Members    []*pool.Member
+	Exits      map[int64]psvc.Exit
 	Candidates []psvc.Candidate
 	Counts     map[string]int // admission outcome → candidates
 	Total      int
@@ -69,7 +70,11 @@ func (s *Server) showPool(q *req, status int, done, msg string) error {
 	if err != nil {
 		return err
 	}
-	d := poolData{Pool: p, Members: members, Counts: map[string]int{}, Done: done, Error: msg}
+	exits, err := svc.Exits(ctx, p, members)
+	if err != nil {
+		return err
+	}
+	d := poolData{Pool: p, Members: members, Exits: exits, Counts: map[string]int{}, Done: done, Error: msg}
 	infos, err := svc.Pools(ctx, *q.user)
 	if err != nil {
 		return err

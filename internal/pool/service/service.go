@@ -285,6 +285,41 @@ func (s *Service) Memberships(ctx context.Context, u auth.User, id string) ([]*p
 	return s.Store.Members(ctx, store.MemberFilter{Subject: id})
 }
 
+// Exit is a reason an admitted member may leave the pool now, found on its
+// current facts: it has reached the target status (graduate), a removal
+// rule holds (remove), or it no longer meets the criteria (criteria). Staff
+// decide; nothing leaves the pool by itself.
+type Exit struct {
+	Kind string // graduate, remove, criteria
+	Text string
+}
+
+// Exits measures pool p's admitted members in ms again and returns, by
+// membership id, the exits the facts suggest.
+func (s *Service) Exits(ctx context.Context, p *rules.Pool, ms []*pool.Member) (map[int64]Exit, error) {
+	out := map[int64]Exit{}
+	ev := s.Engine.NewEvaluator()
+	for _, m := range ms {
+		if m.State != pool.Admitted {
+			continue
+		}
+		f, _, err := s.Store.Facts(ctx, m.Subject)
+		if err != nil {
+			return nil, err
+		}
+		c := ev.CheckPool(p, f, s.dateOf(f))
+		switch {
+		case c.Graduated != "":
+			out[m.ID] = Exit{Kind: "graduate", Text: p.GraduateTitle(c.Graduated)}
+		case len(c.Remove) > 0:
+			out[m.ID] = Exit{Kind: "remove", Text: c.Remove[0].Title}
+		case c.Admission == rules.NotAdmissible || c.Admission == rules.AdmissionNotApplicable:
+			out[m.ID] = Exit{Kind: "criteria", Text: "不再符合入库标准：" + strings.Join(c.Lacks, "；")}
+		}
+	}
+	return out, nil
+}
+
 // Members lists pool id's memberships within u's reach.
 func (s *Service) Members(ctx context.Context, u auth.User, id string, state pool.State) ([]*pool.Member, error) {
 	p, err := s.Pool(u, id)

@@ -144,6 +144,28 @@ func TestAdmissionMakesTheProposal(t *testing.T) {
 		if err != nil || len(entries) != 6 {
 			t.Errorf("audit of the membership: %d entries, %v; want 6", len(entries), err)
 		}
+		// The enterprise is certified: the pool page suggests graduation, staff graduate it.
+		hte, _ := s.Engine.PoolByID("fx_hte_pool")
+		if ex, err := s.Exits(ctx, hte, []*pool.Member{m}); err != nil || len(ex) != 0 {
+			t.Errorf("exits before the certificate: %v %v", ex, err)
+		}
+		doc, _, _ := db.FactsDoc(ctx, "fx1")
+		certified := strings.Replace(string(doc), `"recognitions":[]`, `"recognitions":[{"id":"r9","kind":"high_tech_enterprise","level":"national","event":"new","date":"2025-05-20","source":"certificate"}]`, 1)
+		if certified == string(doc) {
+			t.Fatalf("test setup: no empty recognitions in %s", doc)
+		}
+		if _, err := db.PutFacts(ctx, []byte(certified), store.Entry{Source: "certificate", By: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if ex, err := s.Exits(ctx, hte, []*pool.Member{m}); err != nil || ex[m.ID].Kind != "graduate" || ex[m.ID].Text != "认定为国家高新技术企业" {
+			t.Errorf("exits after the certificate: %v %v", ex, err)
+		}
+		if m, err = s.Act(ctx, officer, m.ID, m.Version, pool.Request{Act: pool.Graduate, Note: "2025年认定为高新技术企业"}); err != nil || m.State != pool.Graduated {
+			t.Fatalf("graduate: %v %+v", err, m)
+		}
+		if cands, _, _ := s.Candidates(ctx, officer, "fx_hte_pool", 10); len(cands) != 1 || cands[0].Subject.ID != "fx2" {
+			t.Errorf("a graduate is a candidate again: %v", cands)
+		}
 	})
 }
 
