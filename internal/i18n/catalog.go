@@ -459,9 +459,16 @@ var catalog = map[string]msg{
 	"settings.docs.lead": {"文件的设置适用于它没有单独设置的每一个条款。", "A document's setting applies to each of its clauses without a setting of its own."},
 	"settings.clauses":   {"按条款设置", "By clause"},
 
-	"nav.ladder":  {"梯次培育", "Ladder"},
-	"nav.pools":   {"培育库", "Cultivation pools"},
-	"nav.mypools": {"我的培育库", "Our pools"},
+	"nav.ladder": {"梯次培育", "Ladder"},
+	"nav.pools":  {"培育库", "Cultivation pools"},
+	"nav.boards": {"榜单", "Lists"},
+
+	"boards.title":   {"榜单", "Published lists"},
+	"boards.method":  {"评选方法", "Method"},
+	"boards.summary": {"符合入榜条件 %d 家，列前 %d 名。与上年相比：新上榜 %d，落榜 %d，名次变化 %d，名次持平 %d。", "%d meet the rule; the first %d are listed. Against the year before: %d entered, %d left, %d moved, %d kept their rank."},
+	"boards.empty":   {"本年度无企业符合入榜条件。", "No enterprise meets the rule this year."},
+	"boards.none":    {"本账号辖区内没有榜单。", "No list concerns this account's jurisdiction."},
+	"nav.mypools":    {"我的培育库", "Our pools"},
 
 	"pools.title":   {"培育库", "Cultivation pools"},
 	"pools.lead":    {"政策文件设立的培育库：入库标准（引用原文或标明为地方配置）、审批程序、入库触发的资金条款、毕业与移出规则，以及各状态的企业数。", "The pools the documents set up: admission criteria (quoting the document, or marked as a local configuration), approval steps, the money clause admission triggers, graduation and removal rules, and how many enterprises are in each state."},

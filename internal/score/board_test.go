@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -111,5 +112,28 @@ func TestBoardValidate(t *testing.T) {
 	bad.Eligible = "last.rd_expense"
 	if _, err := bad.Publish(nil, 2025, ""); err == nil || !strings.Contains(err.Error(), "condition") {
 		t.Errorf("a rule that is not a condition: %v", err)
+	}
+}
+
+// TestShippedBoards: every shipped board is valid, its rule type-checks,
+// and the sentence it cites is in its document's source text.
+func TestShippedBoards(t *testing.T) {
+	src, err := os.ReadFile("../../policies/source/000_5544c373c39e6580.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range Boards() {
+		if err := b.Validate(); err != nil {
+			t.Errorf("%s: %v", b.ID, err)
+		}
+		if err := b.checkRule(); err != nil {
+			t.Errorf("%s: %v", b.ID, err)
+		}
+		if !strings.Contains(string(src), b.Quote) {
+			t.Errorf("%s: quote %q is not in the source", b.ID, b.Quote)
+		}
+		if !strings.HasPrefix(b.Method, "地方配置") {
+			t.Errorf("%s: the method does not say it is a local configuration: %s", b.ID, b.Method)
+		}
 	}
 }

@@ -290,6 +290,13 @@ var pageProbes = map[string][]probe{
 		{user: "ent-a", method: "POST", path: "/me/pools/ww_hte_pool/apply", want: 409}, // the document has expired
 		{user: "ent-a", method: "POST", path: "/me/pools/fx_hte_pool/apply", want: 422}, // not in 肥乡
 	},
+	"GET /console/boards": {
+		{user: "", path: "/console/boards", want: 303},
+		{user: "ent-a", path: "/console/boards", want: 403},
+		{user: "staff-ww", path: "/console/boards?year=2024", want: 200, absent: []string{"泰安市未来产业"}},
+		{user: "admin", path: "/console/boards?year=2025", want: 200},
+		{user: "staff-ww", path: "/console/boards?year=x", want: 422},
+	},
 	"GET /console/points": {
 		{user: "", path: "/console/points", want: 303},
 		{user: "ent-a", path: "/console/points", want: 403},

@@ -122,6 +122,7 @@ var Pages = []Page{
 	{"POST", "/me/pools/{id}/apply", SignedIn, (*Server).myPoolApply},
 	{"GET", "/console/points", Console, (*Server).points},
 	{"GET", "/console/points/export", Console, (*Server).pointsExport},
+	{"GET", "/console/boards", Console, (*Server).boards},
 	{"GET", "/console/cases", Console, (*Server).queue},
 	{"POST", "/console/proposals", Console, (*Server).propose},
 	{"GET", "/console/fulfilment", Console, (*Server).settings},
