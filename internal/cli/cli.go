@@ -46,6 +46,7 @@ func init() {
 		"explain":  {"show a clause, its source text and its tests", explainHelp, runExplain},
 		"tour":     {"a five-minute tour: check, then evaluate the bundled examples", tourHelp, runTour},
 		"ladder":   {"place an enterprise on the ladder: statuses held, next rung, near misses", ladderHelp, runLadder},
+		"pools":    {"培育库: the pools of the library with their criteria and memberships; a pool's ranked candidates", poolsHelp, runPools},
 		"points":   {"企业创新积分制: score and rank a cohort of stored subjects for a year, with each indicator's contribution", pointsHelp, runPoints},
 		"import":   {"import subjects from an Excel or CSV sheet, with a per-row error report", importHelp, runImport},
 		"export":   {"export subjects from the store to Excel or CSV (the import template's layout)", exportHelp, runExport},

@@ -445,3 +445,36 @@ func TestLadderJurisdiction(t *testing.T) {
 		t.Error("no --year was accepted")
 	}
 }
+
+func TestPools(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	if _, _, err := run(t, "", "demo", "--policies", "../../policies", "--subjects", "300", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	msg, _, err := run(t, "", "pools", "--db", db, "--jurisdiction", "130407")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"肥乡区高新技术企业培育库（fx_hte_pool）", "地方配置", "入库触发资金条款：fx-hte-pool", "审批程序"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the pools list does not show %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "武威") {
+		t.Errorf("肥乡's pools list shows 武威's:\n%s", msg)
+	}
+	all, _, err := run(t, "", "pools", "--db", db)
+	if err != nil || strings.Count(all, "培育库（") != 8 {
+		t.Errorf("every pool: %v, %d pools\n%s", err, strings.Count(all, "培育库（"), all)
+	}
+	cands, _, err := run(t, "", "pools", "--db", db, "--pool", "fx_hte_pool", "--top", "3")
+	if err != nil || !strings.Contains(cands, "候选企业") {
+		t.Errorf("candidates: %v\n%s", err, cands)
+	}
+	if _, _, err := run(t, "", "pools", "--db", db, "--pool", "nope"); err == nil {
+		t.Error("an unknown pool was accepted")
+	}
+	if _, _, err := run(t, "", "pools"); err == nil {
+		t.Error("no --db was accepted")
+	}
+}
