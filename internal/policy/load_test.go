@@ -189,6 +189,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(standardYAML("")))
 	f.Add([]byte(standardYAML("    routes:\n      - {id: rt, title: 路, citation: {section: 四, quote: 给予50万元}, when: \"true\"}\n")))
 	f.Add([]byte(clauseYAML("    amount: {staged: {of: item.level, previous_of: item.of, stages: [{key: city, cumulative: 10万元}]}}\n" + okTests)))
+	f.Add([]byte(poolYAML())) // pools (pool_test.go)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse(data, "fuzz.yaml", func(string) (string, error) { return testSource, nil })
 		if err == nil {
