@@ -151,11 +151,18 @@ func mutate(v reflect.Value, rng *rand.Rand) {
 			continue
 		}
 		name := sf.Tag.Get("cel")
-		if !known.IsValid() || name == "" || name == "-" || name == "year" || strings.Contains(sf.Tag.Get("kc"), "required") {
+		// Required fields are never unknown, nor are derived ones (year,
+		// class: computed from other fields) or absent_none ones (the decoder
+		// marks them known: leaving one out says "none"); none is made
+		// unknown, as that state cannot arise from any facts document.
+		if !known.IsValid() || name == "" || name == "-" || sf.Tag.Get("json") == "-" || strings.Contains(sf.Tag.Get("kc"), "required") {
 			continue
 		}
 		switch r := rng.IntN(20); {
 		case r < 5:
+			if strings.Contains(sf.Tag.Get("kc"), "absent_none") {
+				break
+			}
 			known.SetUint(known.Uint() &^ (1 << uint(i)))
 			fv.SetZero()
 		case r < 10:
