@@ -2,10 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"kechuang/internal/auth"
-	"kechuang/internal/errs"
 	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/score"
@@ -30,13 +28,9 @@ type boardsData struct {
 }
 
 func (s *Server) boards(q *req) error {
-	year := int64(s.now().In(Shanghai).Year() - 1)
-	if y := q.r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.ParseInt(y, 10, 64)
-		if err != nil || n < 2000 || n > 2100 {
-			return errs.At(errs.Pos{Path: "year"}, "%q is not a year: write four digits", y)
-		}
-		year = n
+	year, err := yearParam(q, int64(s.now().In(Shanghai).Year()-1))
+	if err != nil {
+		return err
 	}
 	d := boardsData{Year: year}
 	for _, b := range score.Boards() {

@@ -47,13 +47,9 @@ type ladderData struct {
 const ladderShown = 20
 
 func (s *Server) ladderPage(q *req) error {
-	year := int64(s.now().In(Shanghai).Year() - 1)
-	if y := q.r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.ParseInt(y, 10, 64)
-		if err != nil || n < 2000 || n > 2100 {
-			return errs.At(errs.Pos{Path: "year"}, "%q is not a year: write four digits", y)
-		}
-		year = n
+	year, err := yearParam(q, int64(s.now().In(Shanghai).Year()-1))
+	if err != nil {
+		return err
 	}
 	var subjects []*facts.Facts
 	if err := s.Store.EachFacts(q.r.Context(), store.Filter{Region: scope(q), Kind: "enterprise"}, func(f *facts.Facts) error {
@@ -93,4 +89,17 @@ func (s *Server) ladderPage(q *req) error {
 		}
 	}
 	return s.render(q, http.StatusOK, "ladder", q.lang.T("poplad.title"), "ladder", d)
+}
+
+// yearParam reads the page's ?year= (2000–2100), or gives def.
+func yearParam(q *req, def int64) (int64, error) {
+	y := q.r.URL.Query().Get("year")
+	if y == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(y, 10, 64)
+	if err != nil || n < 2000 || n > 2100 {
+		return 0, errs.At(errs.Pos{Path: "year"}, "%q is not a year: write four digits", y)
+	}
+	return n, nil
 }

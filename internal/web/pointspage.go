@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
@@ -31,13 +30,9 @@ type pointsData struct {
 const pointsShown = 100
 
 func (s *Server) pointsRanking(q *req) (*score.Ranking, int64, string, error) {
-	year := int64(s.now().In(Shanghai).Year())
-	if y := q.r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.ParseInt(y, 10, 64)
-		if err != nil || n < 2000 || n > 2100 {
-			return nil, 0, "", errs.At(errs.Pos{Path: "year"}, "%q is not a year: write four digits", y)
-		}
-		year = n
+	year, err := yearParam(q, int64(s.now().In(Shanghai).Year()))
+	if err != nil {
+		return nil, 0, "", err
 	}
 	industry := q.r.URL.Query().Get("industry")
 	var subjects []*facts.Facts

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,18 +19,6 @@ import (
 	"kechuang/internal/store/storetest"
 )
 
-// nearHTE is a 肥乡 enterprise one condition short of 高新技术企业 (its R&D
-// ratio): the closest candidate for the 高企培育库.
-const nearHTE = `{"as_of": "2025-06-01",
- "subject": {"id": "fx-near-hte", "kind": "enterprise", "name": "肥乡候选科技有限公司", "region": "130407", "established": "2018-03-01", "resident": true},
- "annual": [
-  {"year": 2022, "sales": "3000万元", "rd_expense": "60万元", "rd_domestic": "60万元", "assets": "5000万元", "liabilities": "2000万元", "conversions": 2},
-  {"year": 2023, "sales": "3600万元", "rd_expense": "70万元", "rd_domestic": "70万元", "assets": "6000万元", "liabilities": "2200万元", "conversions": 2},
-  {"year": 2024, "sales": "4000万元", "rd_expense": "80万元", "rd_domestic": "80万元", "employees": 100, "st_staff": 12,
-   "total_income": "4100万元", "ht_income": "3000万元", "assets": "7000万元", "liabilities": "2400万元", "conversions": 2}],
- "ip": [{"id": "p1", "kind": "invention_patent", "date": "2021-05-01", "acquired": "own"}],
- "recognitions": [], "incidents": []}`
-
 // TestBrowserPool walks 肥乡's officer through the 高新技术企业培育库 in
 // chromium, on SQLite and on PostgreSQL: from the pool page to the first
 // candidate (one condition short of 高新技术企业), an invitation the
@@ -45,7 +34,12 @@ func TestBrowserPool(t *testing.T) {
 		t.Run(string(engine), func(t *testing.T) {
 			db, _ := storetest.Open(t, engine)
 			f := newFixtureOn(t, db, 300, nil)
-			if _, err := f.db.PutFacts(context.Background(), []byte(nearHTE), store.Entry{Source: "import", By: "test"}); err != nil {
+			// a 肥乡 enterprise meeting every computable 高企 condition: the closest candidate
+			candidate, err := os.ReadFile("../../examples/feixiang-hte-candidate.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.db.PutFacts(context.Background(), candidate, store.Entry{Source: "import", By: "test"}); err != nil {
 				t.Fatal(err)
 			}
 			base := f.srv.URL
@@ -78,7 +72,7 @@ func TestBrowserPool(t *testing.T) {
 					}))
 			}
 			signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
-			err := runInBrowser(t,
+			err = runInBrowser(t,
 				signIn(base, "staff-fx"),
 				navigating(chromedp.Click(`nav a[href="/console/pools"]`)),
 				chromedp.WaitVisible(`#pools`),
@@ -136,8 +130,8 @@ func TestBrowserPool(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if subject != "fx-near-hte" {
-				t.Errorf("the first candidate is %s, want fx-near-hte (admissible, one condition short)", subject)
+			if subject != "e-fx-7" {
+				t.Errorf("the first candidate is %s, want e-fx-7 (examples/feixiang-hte-candidate.json, admissible at distance 0)", subject)
 			}
 			for _, want := range []string{"按《高新技术企业认定管理办法》设立的入库标准", "地方配置", "符合入库标准", "邀请入库"} {
 				if !strings.Contains(poolText, want) {
