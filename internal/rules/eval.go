@@ -77,7 +77,14 @@ type Evaluator struct {
 	fyStart   string
 	fyEnd     string
 	atStr     string
+	brief     bool // Assess leaves out the texts (explanation, figures, details)
 }
+
+// SetBrief makes Assess (and CheckPool) leave out their texts — the
+// explanation, each condition's figure and detail — when only outcomes and
+// counts are read, as when ranking a population; verdicts, states, missing
+// facts and review items are unchanged.
+func (ev *Evaluator) SetBrief(b bool) { ev.brief = b }
 
 // NewEvaluator returns an evaluator for e.
 func (e *Engine) NewEvaluator() *Evaluator {

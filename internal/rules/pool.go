@@ -157,7 +157,7 @@ func (ev *Evaluator) CheckPool(p *Pool, f *facts.Facts, at policy.Date) *PoolChe
 		case c.Distance > p.Within:
 			c.Admission = max(c.Admission, NotAdmissible)
 			c.failed = append(c.failed, "standard")
-		case a.Verdict == VerdictNeedsFacts || len(a.Missing) > 0:
+		case a.Verdict == VerdictNeedsFacts || len(a.Missing) > 0 || a.unknownFacts:
 			// within the distance on what is known, but what is not known
 			// could fail too: the facts are needed before admission
 			c.Admission = max(c.Admission, AdmissionNeedsFacts)

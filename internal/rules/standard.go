@@ -304,8 +304,9 @@ type Assessment struct {
 	Review       []string          `json:"review,omitempty"`
 	Explanation  string            `json:"explanation"`
 
-	failed []string // ids of failed conditions and groups, for tests
-	review []string // ids of items and conditions left to experts
+	failed       []string // ids of failed conditions and groups, for tests
+	review       []string // ids of items and conditions left to experts
+	unknownFacts bool     // some fact read is unknown (what Missing lists, brief or not)
 }
 
 // ConditionResult is one condition of a standard for the subject.
@@ -393,6 +394,10 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 				continue
 			}
 			if !r.Known(st) {
+				a.unknownFacts = true
+				if ev.brief {
+					continue // whether is enough; no labels
+				}
 				m := missingZh(r.Path, fy)
 				if !missing[m] {
 					missing[m] = true
@@ -420,6 +425,9 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 			case triF, triE:
 				r.State = stFailed
 				if c.measure != nil {
+					return r
+				}
+				if ev.brief {
 					return r
 				}
 				var why []string
@@ -504,7 +512,9 @@ func (ev *Evaluator) Assess(s *Standard, f *facts.Facts, at policy.Date) *Assess
 	default:
 		a.Verdict = NeedsReview
 	}
-	a.Explanation = ev.assessmentZh(s, a)
+	if !ev.brief {
+		a.Explanation = ev.assessmentZh(s, a)
+	}
 	return a
 }
 
@@ -543,7 +553,7 @@ func judgedBy(x facts.Assessment) string {
 }
 
 func (ev *Evaluator) measureText(m *measure) string {
-	if m == nil {
+	if m == nil || ev.brief {
 		return ""
 	}
 	st := &ev.st

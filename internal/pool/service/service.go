@@ -161,10 +161,18 @@ func (s *Service) Candidates(ctx context.Context, u auth.User, id string, limit 
 	for _, m := range open {
 		skip[m.Subject] = true
 	}
+	// Rank on outcomes and counts alone (a brief evaluator writes no
+	// texts), then measure the ones shown again in full.
 	ev := s.Engine.NewEvaluator()
+	ev.SetBrief(true)
 	var out []Candidate
+	var subjects []*facts.Facts
 	counts := map[rules.Admission]int{}
-	err = s.Store.EachFacts(ctx, store.Filter{Region: prefix}, func(f *facts.Facts) error {
+	fl := store.Filter{Region: prefix}
+	if len(p.Beneficiary) == 1 {
+		fl.Kind = p.Beneficiary[0] // read only what can be a candidate
+	}
+	err = s.Store.EachFacts(ctx, fl, func(f *facts.Facts) error {
 		if skip[f.Subject.ID] || !slices.Contains(p.Beneficiary, f.Subject.Kind) || !policy.Covers(p.Doc.Jurisdiction, f.Subject.Region) {
 			return nil
 		}
@@ -175,16 +183,29 @@ func (s *Service) Candidates(ctx context.Context, u auth.User, id string, limit 
 		}
 		counts[c.Admission]++
 		out = append(out, Candidate{Subject: rules.SubjectInfo{ID: f.Subject.ID, Name: f.Subject.Name, Kind: f.Subject.Kind, Region: f.Subject.Region}, At: at.String(), Check: c})
+		subjects = append(subjects, f)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	slices.SortFunc(out, rank)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
 	}
-	return out, counts, nil
+	slices.SortFunc(order, func(a, b int) int { return rank(out[a], out[b]) })
+	if limit > 0 && len(order) > limit {
+		order = order[:limit]
+	}
+	full := s.Engine.NewEvaluator()
+	shown := make([]Candidate, len(order))
+	for k, i := range order {
+		c := out[i]
+		at, _ := policy.ParseDate(c.At)
+		c.Check = full.CheckPool(p, subjects[i], at)
+		shown[k] = c
+	}
+	return shown, counts, nil
 }
 
 // Check measures subject id against pool p now (at the date of its facts).
