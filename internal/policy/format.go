@@ -17,6 +17,8 @@ type File struct {
 	Clauses   []*Clause
 	Standards []*Standard
 	Pools     []*Pool
+	Targets   []*Target
+	Tables    []*Table
 	Coverage  []*Annotation
 	Source    string            // the source text, read from Document.Source
 	Sources   map[string]string // further source texts by key (Document.AlsoSources)

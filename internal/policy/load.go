@@ -101,7 +101,7 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 	if len(root.Content) == 0 {
 		return nil, errs.At(errs.Pos{File: path}, "the policy file is empty")
 	}
-	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "pools", "coverage")
+	top := r.mapping(root.Content[0], "the policy file", "!document", "gates", "clauses", "standards", "pools", "targets", "tables", "coverage")
 	f = &File{Path: path, Raw: data}
 	f.Document = r.document(top["document"])
 	if f.Document.Source != "" && len(r.errs) == 0 {
@@ -134,6 +134,12 @@ func Parse(data []byte, path string, readSource func(string) (string, error)) (f
 	}
 	for _, p := range r.seq(top["pools"], "pools") {
 		f.Pools = append(f.Pools, r.pool(p, &f.Document))
+	}
+	for _, t := range r.seq(top["targets"], "targets") {
+		f.Targets = append(f.Targets, r.target(t, &f.Document))
+	}
+	for _, t := range r.seq(top["tables"], "tables") {
+		f.Tables = append(f.Tables, r.table(t, &f.Document))
 	}
 	if top["clauses"] == nil && top["standards"] == nil {
 		r.fail(root.Content[0], "a policy file needs clauses or standards")

@@ -236,6 +236,13 @@ func (r *reader) checkQuotes(f *File) {
 			cite(c, false)
 		}
 	}
+	for _, t := range f.Targets {
+		cite(&t.Citation, false)
+	}
+	for _, t := range f.Tables {
+		cite(&t.Citation, false)
+	}
+	r.errs = append(r.errs, checkTables(f, src)...)
 	for _, a := range f.Coverage {
 		check(a.Quote, a.Pos, "coverage quote")
 	}
@@ -283,6 +290,12 @@ func CheckIDs(files []*File) error {
 		}
 		for _, p := range f.Pools {
 			add(p.ID, p.Pos)
+		}
+		for _, t := range f.Targets {
+			add(t.ID, t.Pos)
+		}
+		for _, t := range f.Tables {
+			add(t.ID, t.Pos)
 		}
 	}
 	clauses := map[string]*Clause{}
