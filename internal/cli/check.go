@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"kechuang/internal/indicator"
 
 	"kechuang/internal/policy"
 
@@ -63,6 +64,17 @@ func checkLibrary(w io.Writer, files []*policy.File) (eng *rules.Engine, ok bool
 		clauses += len(f.Clauses)
 		gates += len(f.Gates)
 	}
-	fmt.Fprintf(w, "%d files, %d clauses, %d gates, %d standards, %d pools: %d tests, %d passed, %d failed\n", len(files), clauses, gates, len(eng.Standards), len(eng.Pools), n, n-len(fails), len(fails))
+	reg, err := indicator.LoadRegistry()
+	if err != nil {
+		printErrs(w, err)
+		return nil, false
+	}
+	lib, err := indicator.NewLibrary(reg, files)
+	if err != nil {
+		printErrs(w, err)
+		return nil, false
+	}
+	fmt.Fprintf(w, "%d files, %d clauses, %d gates, %d standards, %d pools, %d targets and %d table rows of %d indicators: %d tests, %d passed, %d failed\n",
+		len(files), clauses, gates, len(eng.Standards), len(eng.Pools), len(lib.Targets), len(lib.Rows), len(reg.List), n, n-len(fails), len(fails))
 	return eng, len(fails) == 0 && bad == 0
 }
