@@ -457,3 +457,33 @@ func TestShards(t *testing.T) {
 		}
 	})
 }
+
+// TestIndicatorValues: values are kept, never overwritten; the value in
+// force is the latest final one, else the latest preliminary; a bad value
+// is refused naming its field and nothing of the batch is stored.
+func TestIndicatorValues(t *testing.T) {
+	each(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		v := func(year int, val, vintage string) IndicatorValue {
+			return IndicatorValue{Indicator: "rd_intensity_region", Region: "620600", Period: year, Value: val, Source: "统计公报", Vintage: vintage, EnteredBy: "staff"}
+		}
+		if err := db.PutIndicatorValues(ctx, []IndicatorValue{v(2022, "0.70", "preliminary"), v(2022, "0.72", "final"), v(2022, "0.74", "preliminary"), v(2023, "0.81", "preliminary")}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.IndicatorValues(ctx, "rd_intensity_region", "620600", false)
+		if err != nil || len(got) != 2 || got[0].Value != "0.72" || got[1].Value != "0.81" {
+			t.Fatalf("in force: %+v %v", got, err)
+		}
+		if all, _ := db.IndicatorValues(ctx, "rd_intensity_region", "620600", true); len(all) != 4 {
+			t.Errorf("history: %d rows, want 4", len(all))
+		}
+		bad := v(2024, "1,2", "final")
+		err = db.PutIndicatorValues(ctx, []IndicatorValue{v(2024, "0.9", "final"), bad})
+		if errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "value") {
+			t.Errorf("a bad value: %v", err)
+		}
+		if got, _ := db.IndicatorValues(ctx, "rd_intensity_region", "620600", false); len(got) != 2 {
+			t.Errorf("part of a refused batch was stored: %+v", got)
+		}
+	})
+}
