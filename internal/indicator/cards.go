@@ -129,14 +129,23 @@ func (lib *Library) Cards(j string, now int, observe Observe) ([]*Card, error) {
 	return out, nil
 }
 
-// merge joins observations by year: a stored or computed value of a year
-// replaces the document's.
+// merge joins observations by year. A stored value (entered or imported:
+// final or preliminary) replaces the document's for its year; a value
+// kechuang computed fills only the years that have neither — the
+// document's published figure is not overwritten by a count of what the
+// platform happens to hold.
 func merge(doc, more []Observation) []Observation {
 	by := map[int]Observation{}
 	for _, o := range doc {
 		by[o.Year] = o
 	}
 	for _, o := range more {
+		if _, ok := by[o.Year]; ok && o.Vintage == "computed" {
+			continue
+		}
+		if prev, ok := by[o.Year]; ok && prev.Vintage != "document" && prev.Vintage != "computed" && o.Vintage == "computed" {
+			continue
+		}
 		by[o.Year] = o
 	}
 	out := make([]Observation, 0, len(by))

@@ -297,6 +297,21 @@ var pageProbes = map[string][]probe{
 		{user: "admin", path: "/console/boards?year=2025", want: 200},
 		{user: "staff-ww", path: "/console/boards?year=x", want: 422},
 	},
+	"GET /console/indicators": {
+		{user: "", path: "/console/indicators", want: 303},
+		{user: "ent-a", path: "/console/indicators", want: 403},
+		{user: "expert", path: "/console/indicators", want: 403},
+		{user: "staff-ww", path: "/console/indicators", want: 200, absent: []string{"瑞驰"}},
+		{user: "staff-fx", path: "/console/indicators?j=620600", want: 403},
+		{user: "admin", path: "/console/indicators?j=371300", want: 200},
+		{user: "admin", path: "/console/indicators?j=abc", want: 422},
+	},
+	"GET /console/indicators/export": {
+		{user: "", path: "/console/indicators/export?format=xlsx", want: 303},
+		{user: "ent-a", path: "/console/indicators/export?format=xlsx", want: 403},
+		{user: "staff-ww", path: "/console/indicators/export?format=xlsx", want: 200},
+		{user: "staff-ww", path: "/console/indicators/export?format=pdf", want: 422},
+	},
 	"GET /console/points": {
 		{user: "", path: "/console/points", want: 303},
 		{user: "ent-a", path: "/console/points", want: 403},

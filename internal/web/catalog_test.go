@@ -70,7 +70,8 @@ func TestCatalog(t *testing.T) {
 		"act.confirm", "act.resubmit", "act.accept", "act.review", "act.recheck", "act.notice", "act.decide", "act.return", "act.reject",
 		"act.object", "act.dismiss", "act.uphold", "verdict.qualifies", "verdict.needs_review", "verdict.needs_facts", "verdict.not_qualified",
 		"points.norm.minmax", "points.norm.percentile", "points.norm.standard",
-		"cond.met", "cond.review", "cond.unknown", "cond.failed", "pool.exit.graduate", "pool.exit.remove", "pool.exit.criteria"} {
+		"cond.met", "cond.review", "cond.unknown", "cond.failed", "pool.exit.graduate", "pool.exit.remove", "pool.exit.criteria",
+		"ind.vintage.document", "ind.vintage.computed", "ind.vintage.final", "ind.vintage.preliminary"} {
 		used[k] = true
 	}
 	if len(used) < 100 {

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"kechuang/internal/indicator"
 	"kechuang/internal/pool"
+	"math"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,6 +68,20 @@ var funcs = template.FuncMap{
 	"batchZh":  fulfil.BatchStateZh,
 	"rungZh":   ladder.RungZh,
 	"actZh":    pool.ActZh,
+	// dec shows an indicator's figure: at most two decimals, no trailing zeros.
+	"dec": func(v float64) string {
+		if math.IsNaN(v) {
+			return "—"
+		}
+		return strconv.FormatFloat(indicator.Round(v, 2), 'f', -1, 64)
+	},
+	"isNaN": math.IsNaN,
+	"prob": func(v float64) string {
+		if math.IsNaN(v) {
+			return "—"
+		}
+		return strconv.FormatFloat(indicator.Round(v*100, 0), 'f', -1, 64) + "%"
+	},
 	"actionZh": func(a string) string {
 		if z := fulfil.ActionZh(fulfil.Action(a)); z != "" {
 			return z

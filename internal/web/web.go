@@ -29,6 +29,7 @@ import (
 	"kechuang/internal/coverage"
 	"kechuang/internal/errs"
 	"kechuang/internal/i18n"
+	"kechuang/internal/indicator"
 	"kechuang/internal/match"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
@@ -59,6 +60,8 @@ type Server struct {
 	coverage map[string][]coverage.Sentence // by document id
 	spans    map[string][]citeSpan          // every rule's quotes in its document, by document id
 	sources  map[string]sourceView          // every document's source, rendered, by document id
+
+	indicators *indicator.Library // the registry joined to the library's targets and tables
 }
 
 // Access says who may open a page.
@@ -123,6 +126,8 @@ var Pages = []Page{
 	{"GET", "/console/points", Console, (*Server).points},
 	{"GET", "/console/points/export", Console, (*Server).pointsExport},
 	{"GET", "/console/boards", Console, (*Server).boards},
+	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
+	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},
 	{"GET", "/console/cases", Console, (*Server).queue},
 	{"POST", "/console/proposals", Console, (*Server).propose},
 	{"GET", "/console/fulfilment", Console, (*Server).settings},
@@ -154,6 +159,13 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	reg, err := indicator.LoadRegistry()
+	if err != nil {
+		return nil, err
+	}
+	if s.indicators, err = indicator.NewLibrary(reg, s.Engine.Files); err != nil {
+		return nil, err
+	}
 	s.coverage = map[string][]coverage.Sentence{}
 	s.spans = map[string][]citeSpan{}
 	s.sources = map[string]sourceView{}

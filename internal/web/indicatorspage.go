@@ -1,0 +1,243 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"kechuang/internal/auth"
+	"kechuang/internal/errs"
+	"kechuang/internal/facts"
+	"kechuang/internal/indicator"
+	"kechuang/internal/sheet"
+	"kechuang/internal/store"
+)
+
+// 监测评价: one page per jurisdiction with a card for every indicator its
+// documents set targets for — status as a traffic light, the target with
+// its sentence, the latest value with its source and vintage, the required
+// path, and the forecast with its probability — and an ECharts trend chart
+// per card (actual, path, forecast band, target). Printable; the table
+// exports to .xlsx.
+
+type trendSeries struct {
+	Name  string     `json:"name"`
+	Style string     `json:"style"` // actual, path, low, high, target
+	Data  []*float64 `json:"data"`
+}
+
+type trendChart struct {
+	Kind       string        `json:"kind"` // trend
+	Categories []string      `json:"categories"`
+	Series     []trendSeries `json:"series"`
+	Unit       string        `json:"unit"`
+}
+
+type indicatorsData struct {
+	Jurisdiction string
+	Name         string
+	Choices      []string // jurisdictions with targets, for the admin's choice
+	Cards        []*indicator.Card
+	Counts       map[string]int // status → cards
+	Charts       map[string]trendChart
+	Year         int
+}
+
+// indicatorJurisdictions are the jurisdictions whose documents set targets.
+func (s *Server) indicatorJurisdictions() []string {
+	var out []string
+	for _, t := range s.indicators.Targets {
+		if !slices.Contains(out, t.Region) {
+			out = append(out, t.Region)
+		}
+	}
+	for _, r := range s.indicators.Rows {
+		if !slices.Contains(out, r.Table.Doc.Jurisdiction) {
+			out = append(out, r.Table.Doc.Jurisdiction)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
+	j := q.r.URL.Query().Get("j")
+	if j == "" {
+		j = q.user.Jurisdiction
+		if q.user.Role == auth.Admin {
+			j = s.indicatorJurisdictions()[0]
+		}
+	}
+	if q.user.Role != auth.Admin && !auth.Reaches(q.user.Jurisdiction, j) {
+		return nil, errs.E(errs.Permission, "%s不在本账号的辖区内", regionFull(j))
+	}
+	if _, err := strconv.Atoi(j); err != nil || len(j) != 6 {
+		return nil, errs.At(errs.Pos{Path: "j"}, "jurisdiction %q: a six-digit GB/T 2260 code", j)
+	}
+	now := s.now().In(Shanghai).Year()
+	var subjects []*facts.Facts
+	loaded := false
+	observe := func(in *indicator.Indicator, j string) ([]indicator.Observation, error) {
+		var out []indicator.Observation
+		if in.Computed != "" {
+			if !loaded {
+				if err := s.Store.EachFacts(q.r.Context(), store.Filter{Region: regionPrefix(j)}, func(f *facts.Facts) error {
+					subjects = append(subjects, f)
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+				loaded = true
+			}
+			for y := now - 5; y < now; y++ {
+				c, err := indicator.Compute(s.Engine, in, subjects, j, y)
+				if err != nil {
+					return nil, err
+				}
+				if in.Computed == "tech_contracts" && len(c.Subjects) == 0 {
+					continue // nobody reported the year's contracts: no value, not zero
+				}
+				out = append(out, indicator.Observation{Point: indicator.Point{Year: y, Value: c.Float()}, Source: "kechuang 按主体库计算：" + in.Caliber, Vintage: "computed"})
+			}
+		}
+		stored, err := s.Store.IndicatorValues(q.r.Context(), in.ID, j, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range stored {
+			f, err := strconv.ParseFloat(v.Value, 64)
+			if err != nil {
+				return nil, errs.E(errs.Internal, "stored value %d: %v", v.ID, err)
+			}
+			out = append(out, indicator.Observation{Point: indicator.Point{Year: v.Period, Value: f}, Source: v.Source, Vintage: v.Vintage, By: v.EnteredBy})
+		}
+		return out, nil
+	}
+	cards, err := s.indicators.Cards(j, now, observe)
+	if err != nil {
+		return nil, err
+	}
+	rank := map[indicator.Status]int{indicator.OffTrack: 0, indicator.Attention: 1, "": 2, indicator.OnTrack: 3, indicator.Met: 4}
+	slices.SortStableFunc(cards, func(a, b *indicator.Card) int { return rank[status(a)] - rank[status(b)] })
+	d := &indicatorsData{Jurisdiction: j, Name: regionFull(j), Cards: cards, Counts: map[string]int{}, Charts: map[string]trendChart{}, Year: now}
+	if q.user.Role == auth.Admin {
+		d.Choices = s.indicatorJurisdictions()
+	}
+	for _, c := range cards {
+		d.Counts[string(status(c))]++
+		d.Charts[c.Indicator.ID] = trendOf(c)
+	}
+	return d, nil
+}
+
+func status(c *indicator.Card) indicator.Status {
+	if c.Latest == nil {
+		return ""
+	}
+	return c.Latest.Status
+}
+
+func regionPrefix(j string) string {
+	p := j
+	for len(p) > 2 && p[len(p)-2:] == "00" {
+		p = p[:len(p)-2]
+	}
+	return p
+}
+
+// trendOf is a card's chart: years from the first observation to the
+// target year; actual values, the path, the forecast band and the goals.
+func trendOf(c *indicator.Card) trendChart {
+	ch := trendChart{Kind: "trend", Unit: c.Indicator.Unit}
+	t := c.Target()
+	if t == nil {
+		return ch
+	}
+	first := t.Year
+	for _, o := range c.Observed {
+		first = min(first, o.Year)
+	}
+	years := t.Year - first + 1
+	val := func(v float64) *float64 { r := indicator.Round(v, 4); return &r }
+	actual, path, low, high, goal := make([]*float64, years), make([]*float64, years), make([]*float64, years), make([]*float64, years), make([]*float64, years)
+	for y := first; y <= t.Year; y++ {
+		ch.Categories = append(ch.Categories, strconv.Itoa(y))
+	}
+	for _, o := range c.Observed {
+		if o.Year <= t.Year {
+			actual[o.Year-first] = val(o.Value)
+		}
+	}
+	if c.Path != nil {
+		for y := c.Path.Base.Year; y <= t.Year; y++ {
+			if y >= first {
+				path[y-first] = val(c.Path.At(y))
+			}
+		}
+	}
+	if f := c.Forecast; f != nil && !math.IsNaN(f.Mean) {
+		low[t.Year-first], high[t.Year-first] = val(f.Low), val(f.High)
+	}
+	for _, g := range c.Goals {
+		if g.Year >= first && !g.PerYear && !g.Change {
+			goal[g.Year-first] = val(g.Value)
+		}
+	}
+	ch.Series = []trendSeries{{"实际值", "actual", actual}, {"规划路径", "path", path}, {"预测下限（80%）", "low", low}, {"预测上限（80%）", "high", high}, {"目标值", "target", goal}}
+	return ch
+}
+
+func (s *Server) indicatorsPage(q *req) error {
+	d, err := s.indicatorCards(q)
+	if err != nil {
+		return err
+	}
+	return s.render(q, http.StatusOK, "indicators", q.lang.T("ind.title"), "indicators", d)
+}
+
+func (s *Server) indicatorsExport(q *req) error {
+	format := q.r.URL.Query().Get("format")
+	if format != "csv" && format != "xlsx" {
+		return errs.At(errs.Pos{Path: "format"}, "format is xlsx or csv, not %q", format)
+	}
+	d, err := s.indicatorCards(q)
+	if err != nil {
+		return err
+	}
+	rows := [][]string{{"指标", "单位", "目标年份", "目标值", "依据", "基期", "基期值", "最新年份", "最新值", "来源", "口径", "规划要求值", "进度比", "状态", "预测值", "预测区间（80%）", "达标概率", "待人工确认"}}
+	num := func(v float64) string { return strconv.FormatFloat(indicator.Round(v, 4), 'f', -1, 64) }
+	for _, c := range d.Cards {
+		r := make([]string, len(rows[0]))
+		r[0], r[1] = c.Indicator.Name, c.Indicator.Unit
+		if t := c.Target(); t != nil {
+			r[2], r[3], r[4] = strconv.Itoa(t.Year), num(t.Value), fmt.Sprintf("《%s》%s：%s", t.Doc.Title, t.Citation.Section, t.Citation.Quote)
+		}
+		if c.Base != nil {
+			r[5], r[6] = strconv.Itoa(c.Base.Year), num(c.Base.Value)
+		}
+		if n := len(c.Observed); n > 0 {
+			o := c.Observed[n-1]
+			r[7], r[8], r[9] = strconv.Itoa(o.Year), num(o.Value), o.Source
+		}
+		r[10] = c.Indicator.Caliber
+		if a := c.Latest; a != nil {
+			r[11], r[13] = num(a.Required), a.Status.Zh()
+			if !math.IsNaN(a.Ratio) {
+				r[12] = fmt.Sprintf("%.0f%%", a.Ratio*100)
+			}
+		}
+		if f := c.Forecast; f != nil {
+			r[14], r[15] = num(f.Mean), num(f.Low)+"–"+num(f.High)
+			if !math.IsNaN(f.Probability) {
+				r[16] = fmt.Sprintf("%.0f%%", f.Probability*100)
+			}
+		}
+		if len(c.Flags) > 0 {
+			r[17] = c.Flags[0]
+		}
+		rows = append(rows, r)
+	}
+	return writeSheet(q, "indicators-"+d.Jurisdiction, format, sheet.Table{Name: "监测评价", Rows: rows})
+}
