@@ -486,6 +486,7 @@ var catalog = map[string]msg{
 	"ind.source":                 {"来源", "Source"},
 	"ind.implied":                {"规划路径推算（文件未设该年目标）", "implied by the path (no target set for the year)"},
 	"ind.caliber":                {"口径", "Caliber"},
+	"ind.pipeline":               {"含在库培育的预期新增：", "including the expected graduates of the pools: "},
 	"ind.note":                   {"文件表中的实际值按原表录入（标*者为2020年数据）；录入或导入的数值替换同年的表中数值；kechuang 按主体库计算的数值只补充没有其他来源的年份。预测为线性（或对数线性）趋势外推，区间为80%预测区间，概率按正态近似。", "The documents' table values are entered as printed (those marked * are 2020's); values entered or imported replace a table value of the same year; values kechuang computes from its registry only fill years with no other source. Forecasts extrapolate a linear (or log-linear) trend; the band is the 80% prediction interval and the probability uses a normal approximation."},
 	"ind.vintage.document":       {"文件发布", "published in the document"},
 	"ind.vintage.computed":       {"平台计算", "computed"},

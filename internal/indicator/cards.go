@@ -58,12 +58,16 @@ func (c *Card) Target() *Goal {
 // Observe returns the observations of indicator in for jurisdiction j.
 type Observe func(in *Indicator, j string) ([]Observation, error)
 
+// Pipelines returns what the platform knows will add to indicator in for
+// jurisdiction j by the target year (nil: nothing known).
+type Pipelines func(in *Indicator, j string) *Pipeline
+
 // Cards builds the cards of jurisdiction j (a GB/T 2260 code): every
 // indicator with a level target for j in the targets or the tables, its
 // observations from observe and the tables' actual values, at year now.
 // Yearly or increase targets (每年, 净增) are shown as goals but drive no
 // path: the path is drawn between levels.
-func (lib *Library) Cards(j string, now int, observe Observe) ([]*Card, error) {
+func (lib *Library) Cards(j string, now int, observe Observe, pipelines Pipelines) ([]*Card, error) {
 	byInd := map[string]*Card{}
 	var order []string
 	card := func(in *Indicator) *Card {
@@ -123,7 +127,11 @@ func (lib *Library) Cards(j string, now int, observe Observe) ([]*Card, error) {
 			return nil, err
 		}
 		c.Observed = merge(tableObs[id], obs)
-		c.draw(now)
+		var pl *Pipeline
+		if pipelines != nil {
+			pl = pipelines(c.Indicator, j)
+		}
+		c.draw(pl)
 		out = append(out, c)
 	}
 	return out, nil
@@ -157,7 +165,7 @@ func merge(doc, more []Observation) []Observation {
 }
 
 // draw sets the card's path, milestones, latest assessment and forecast.
-func (c *Card) draw(now int) {
+func (c *Card) draw(pl *Pipeline) {
 	var levels []Goal
 	for _, g := range c.Goals {
 		if !g.PerYear && !g.Change {
@@ -212,7 +220,7 @@ func (c *Card) draw(now int) {
 		pts = append(pts, o.Point)
 	}
 	if len(pts) >= 2 && !(len(c.Observed) > 0 && c.Observed[len(c.Observed)-1].Year >= final.Year) {
-		f, err := Predict(pts, final.Year, c.Indicator.Trajectory, final.Value, c.Indicator.Direction, nil)
+		f, err := Predict(pts, final.Year, c.Indicator.Trajectory, final.Value, c.Indicator.Direction, pl)
 		if err == nil {
 			c.Forecast = &f
 		} else {

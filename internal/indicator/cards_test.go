@@ -15,7 +15,7 @@ func TestWuweiCards(t *testing.T) {
 		"hte_count":           {{Point: Point{2022, 68}, Vintage: "computed"}, {Point: Point{2023, 80}, Vintage: "computed"}, {Point: Point{2024, 91}, Vintage: "computed"}},
 		"st_innovation_index": {{Point: Point{2022, 45}, Vintage: "final"}},
 	}
-	cards, err := lib.Cards("620600", 2026, func(in *Indicator, j string) ([]Observation, error) { return observed[in.ID], nil })
+	cards, err := lib.Cards("620600", 2026, func(in *Indicator, j string) ([]Observation, error) { return observed[in.ID], nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,19 @@ func TestWuweiCards(t *testing.T) {
 	// 2022: 45 against the document's own 2022 milestone 50 (from 42.92 in 2020): 29% of the way — off track
 	if idx.Latest == nil || idx.Latest.Status != OffTrack {
 		t.Errorf("综合科技创新水平指数 latest: %+v", idx.Latest)
+	}
+	// the pipeline: 12 admitted to the 高企培育库 at a 50% history adds 6 to the forecast
+	with, _ := lib.Cards("620600", 2026, func(in *Indicator, j string) ([]Observation, error) { return observed[in.ID], nil },
+		func(in *Indicator, j string) *Pipeline {
+			if in.ID == "hte_count" {
+				return &Pipeline{Candidates: 12, Rate: 0.5}
+			}
+			return nil
+		})
+	for _, c := range with {
+		if c.Indicator.ID == "hte_count" && (c.Forecast == nil || c.Forecast.Pipeline == nil || !near(c.Forecast.Mean, hte.Forecast.Mean+6, 1e-9)) {
+			t.Errorf("with the pipeline: %+v, without: %+v", c.Forecast, hte.Forecast)
+		}
 	}
 	county := by["fiscal_st_share_county"]
 	if county == nil || len(county.Flags) == 0 || !strings.Contains(county.Flags[0], "须人工确认") || county.Path != nil {

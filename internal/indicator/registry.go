@@ -34,6 +34,7 @@ type Indicator struct {
 	Caliber    string   `yaml:"caliber"`    // 口径
 	Source     string   `yaml:"source"`
 	Computed   string   `yaml:"computed"` // a computation of internal/indicator (Computations), or empty: entered
+	Pools      []string `yaml:"pools"`    // 培育库 whose graduates add to it (the forecast's pipeline)
 	File       string   `yaml:"-"`
 }
 

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
 	"kechuang/internal/indicator"
+	"kechuang/internal/pool"
 	"kechuang/internal/sheet"
 	"kechuang/internal/store"
 )
@@ -115,7 +117,37 @@ func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
 		}
 		return out, nil
 	}
-	cards, err := s.indicators.Cards(j, now, observe)
+	// The pipeline: members admitted to the pools that graduate into the
+	// indicator, at the pools' historical pass rate (graduated ÷ left); no
+	// history, no rate — nothing is assumed.
+	pipelines := func(in *indicator.Indicator, j string) *indicator.Pipeline {
+		var admitted, graduated, left int
+		for _, id := range in.Pools {
+			ms, err := s.Store.Members(q.r.Context(), store.MemberFilter{Pool: id})
+			if err != nil {
+				return nil
+			}
+			for _, m := range ms {
+				switch m.State {
+				case pool.Admitted:
+					if strings.HasPrefix(m.Region, regionPrefix(j)) {
+						admitted++
+					}
+				case pool.Graduated:
+					graduated++
+					left++
+				case pool.Removed:
+					left++
+				}
+			}
+		}
+		if admitted == 0 || left == 0 {
+			return nil
+		}
+		return &indicator.Pipeline{Candidates: admitted, Rate: float64(graduated) / float64(left),
+			Note: fmt.Sprintf("培育库在库%d家 × 历史毕业率%d/%d", admitted, graduated, left)}
+	}
+	cards, err := s.indicators.Cards(j, now, observe, pipelines)
 	if err != nil {
 		return nil, err
 	}
