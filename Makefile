@@ -10,6 +10,7 @@ FUZZ_REGISTRY ?= 60000x
 FUZZ_MONEY    ?= 500000x
 FUZZ_WORKFLOW ?= 120000x
 FUZZ_SCORE    ?= 40000x
+FUZZ_VALUES   ?= 100000x
 ifdef FUZZTIME
 FUZZ_FACTS    := $(FUZZTIME)
 FUZZ_POLICY   := $(FUZZTIME)
@@ -17,6 +18,7 @@ FUZZ_REGISTRY := $(FUZZTIME)
 FUZZ_MONEY    := $(FUZZTIME)
 FUZZ_WORKFLOW := $(FUZZTIME)
 FUZZ_SCORE    := $(FUZZTIME)
+FUZZ_VALUES   := $(FUZZTIME)
 endif
 BIN      := bin/kechuang
 
@@ -84,6 +86,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZ_MONEY) -fuzzminimizetime=2s ./internal/money
 	$(GO) test -run='^$$' -fuzz='^FuzzWorkflow$$' -fuzztime=$(FUZZ_WORKFLOW) -fuzzminimizetime=2s ./internal/fulfil
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_SCORE) -fuzzminimizetime=2s ./internal/score
+	$(GO) test -run='^$$' -fuzz='^FuzzReadValues$$' -fuzztime=$(FUZZ_VALUES) -fuzzminimizetime=2s ./internal/indicator
 
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:

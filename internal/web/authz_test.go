@@ -312,6 +312,17 @@ var pageProbes = map[string][]probe{
 		{user: "staff-ww", path: "/console/indicators/export?format=xlsx", want: 200},
 		{user: "staff-ww", path: "/console/indicators/export?format=pdf", want: 422},
 	},
+	"POST /console/indicators/values": { // no fields: the first problem named
+		{user: "", method: "POST", path: "/console/indicators/values", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/indicators/values", want: 403},
+		{user: "expert", method: "POST", path: "/console/indicators/values", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/indicators/values", want: 422},
+	},
+	"POST /console/indicators/import": { // no file
+		{user: "", method: "POST", path: "/console/indicators/import", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/indicators/import", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/indicators/import", want: 422},
+	},
 	"GET /console/points": {
 		{user: "", path: "/console/points", want: 303},
 		{user: "ent-a", path: "/console/points", want: 403},

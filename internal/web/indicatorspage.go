@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +47,9 @@ type indicatorsData struct {
 	Counts       map[string]int // status → cards
 	Charts       map[string]trendChart
 	Year         int
+	Registry     []*indicator.Indicator // for the entry form
+	Imported     string
+	CanEnter     bool
 }
 
 // indicatorJurisdictions are the jurisdictions whose documents set targets.
@@ -157,6 +162,8 @@ func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
 	if q.user.Role == auth.Admin {
 		d.Choices = s.indicatorJurisdictions()
 	}
+	d.Registry, d.Imported = s.indicators.Registry.List, q.r.URL.Query().Get("imported")
+	d.CanEnter = mayEnterValues(*q.user, j) == nil
 	for _, c := range cards {
 		d.Counts[string(status(c))]++
 		d.Charts[c.Indicator.ID] = trendOf(c)
@@ -272,4 +279,78 @@ func (s *Server) indicatorsExport(q *req) error {
 		rows = append(rows, r)
 	}
 	return writeSheet(q, "indicators-"+d.Jurisdiction, format, sheet.Table{Name: "监测评价", Rows: rows})
+}
+
+// mayEnterValues: staff and finance enter the values of their jurisdiction
+// (finance: the fiscal ones it publishes); admin any.
+func mayEnterValues(u auth.User, region string) error {
+	switch {
+	case u.Role == auth.Admin:
+		return nil
+	case u.Role == auth.Staff || u.Role == auth.Finance:
+		if strings.HasPrefix(region, regionPrefix(u.Jurisdiction)) {
+			return nil
+		}
+		return errs.At(errs.Pos{Path: "region"}, "%s不在本账号的辖区（%s）内", region, regionFull(u.Jurisdiction))
+	}
+	return errs.E(errs.Permission, "指标数值由科技、财政部门工作人员录入")
+}
+
+// storeEntries checks every entry's reach and stores them, all or none.
+func (s *Server) storeEntries(q *req, es []indicator.Entry) error {
+	vs := make([]store.IndicatorValue, len(es))
+	for i, e := range es {
+		if err := mayEnterValues(*q.user, e.Region); err != nil {
+			return err
+		}
+		vs[i] = store.IndicatorValue{Indicator: e.Indicator, Region: e.Region, Period: e.Period, Value: e.Value, Source: e.Source,
+			Vintage: e.Vintage, EnteredBy: q.user.ID, Note: e.Note}
+	}
+	return s.Store.PutIndicatorValues(q.r.Context(), vs)
+}
+
+// indicatorValue enters one value from the dashboard's form.
+func (s *Server) indicatorValue(q *req) error {
+	f := q.r.PostForm
+	rows := [][]string{indicator.ValueColumns, {f.Get("indicator"), f.Get("region"), f.Get("period"), f.Get("value"), f.Get("source"), f.Get("vintage"), f.Get("note")}}
+	es, err := indicator.ReadValues(rows, s.indicators.Registry)
+	if err == nil && len(es) == 0 {
+		err = errs.At(errs.Pos{Path: "indicator"}, "fill in the indicator, region, year, value, source and vintage")
+	}
+	if err == nil {
+		err = s.storeEntries(q, es)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/console/indicators?j="+url.QueryEscape(es[0].Region)+"#card-"+es[0].Indicator, http.StatusSeeOther)
+	return nil
+}
+
+// indicatorImport reads a values sheet (.xlsx or .csv laid out as
+// indicator.ValueColumns) and stores every row, or none with every
+// problem by row and column.
+func (s *Server) indicatorImport(q *req) error {
+	file, fh, err := q.r.FormFile("file")
+	if err != nil {
+		return errs.At(errs.Pos{Path: "file"}, "choose an .xlsx or .csv file with the columns %s", strings.Join(indicator.ValueColumns, "、"))
+	}
+	defer file.Close()
+	rows, err := sheet.Read(filepath.Base(fh.Filename), file)
+	if err != nil {
+		return err
+	}
+	es, err := indicator.ReadValues(rows, s.indicators.Registry)
+	if err == nil {
+		err = s.storeEntries(q, es)
+	}
+	if err != nil {
+		return err
+	}
+	j := q.user.Jurisdiction
+	if j == "" && len(es) > 0 {
+		j = es[0].Region
+	}
+	http.Redirect(q.w, q.r, fmt.Sprintf("/console/indicators?j=%s&imported=%d", url.QueryEscape(j), len(es)), http.StatusSeeOther)
+	return nil
 }

@@ -128,6 +128,8 @@ var Pages = []Page{
 	{"GET", "/console/boards", Console, (*Server).boards},
 	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
 	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},
+	{"POST", "/console/indicators/values", Console, (*Server).indicatorValue},
+	{"POST", "/console/indicators/import", Console, (*Server).indicatorImport},
 	{"GET", "/console/cases", Console, (*Server).queue},
 	{"POST", "/console/proposals", Console, (*Server).propose},
 	{"GET", "/console/fulfilment", Console, (*Server).settings},
