@@ -2,7 +2,10 @@ package indicator
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"kechuang/internal/hanzi"
 
 	"io/fs"
 	"kechuang"
@@ -45,5 +48,45 @@ func TestRegistry(t *testing.T) {
 	}
 	if j := lib.Jurisdictions("hte_count"); !slices.Contains(j, "620600") {
 		t.Errorf("hte_count is used by %v", j)
+	}
+}
+
+// TestEveryTargetSentence: every sentence the coverage annotations mark as
+// a target is encoded — by a target whose quote shares a run of it, or a
+// table row — or its note says why not: it restates another target
+// (同一), or it sets no number that can be tracked (无可跟踪的数值).
+func TestEveryTargetSentence(t *testing.T) {
+	sub, _ := fs.Sub(kechuang.Policies, "policies")
+	files, err := policy.LoadFS(sub, "policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		for _, a := range f.Coverage {
+			if a.Reason != "target" {
+				continue
+			}
+			n++
+			q := []rune(hanzi.Fold(a.Quote))
+			hit := strings.Contains(a.Note, "同一") || strings.Contains(a.Note, "无可跟踪的数值")
+			for _, tg := range f.Targets {
+				tq := hanzi.Fold(tg.Citation.Quote)
+				for i := 0; i+8 <= len(q) && !hit; i++ {
+					hit = strings.Contains(tq, string(q[i:i+8]))
+				}
+			}
+			for _, tb := range f.Tables {
+				for _, row := range tb.Rows {
+					hit = hit || hanzi.Fold(row.Name) == string(q)
+				}
+			}
+			if !hit {
+				t.Errorf("%s: the target sentence %q has no target", a.Pos, a.Quote)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d target sentences annotated: the scan is broken", n)
 	}
 }
