@@ -1,14 +1,13 @@
 package indicator
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
 
-	"kechuang/internal/hanzi"
-
-	"io/fs"
 	"kechuang"
+	"kechuang/internal/hanzi"
 	"kechuang/internal/policy"
 )
 
