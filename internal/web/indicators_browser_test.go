@@ -35,7 +35,7 @@ func TestBrowserIndicators(t *testing.T) {
 		t.Fatal(err)
 	}
 	ww := *texts["620600"]
-	for _, want := range []string{"武威市", "高新技术企业数", "2025年 100家", "強科技行動主要指標", "待人工确认", "须人工确认", "基期"} {
+	for _, want := range []string{"武威市", "高新技术企业数", "2025年 100家", "強科技行動主要指標", "待人工确认", "须人工确认", "基期", "县区评价", "凉州区", "地方配置"} {
 		if !strings.Contains(ww, want) {
 			t.Errorf("武威's dashboard lacks %q", want)
 		}

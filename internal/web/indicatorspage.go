@@ -50,6 +50,7 @@ type indicatorsData struct {
 	Registry     []*indicator.Indicator // for the entry form
 	Imported     string
 	CanEnter     bool
+	Counties     *indicator.CountyRanking // 县区评价, where the jurisdiction has one
 }
 
 // indicatorJurisdictions are the jurisdictions whose documents set targets.
@@ -164,6 +165,42 @@ func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
 	}
 	d.Registry, d.Imported = s.indicators.Registry.List, q.r.URL.Query().Get("imported")
 	d.CanEnter = mayEnterValues(*q.user, j) == nil
+	for _, a := range s.assessments {
+		if a.Jurisdiction != j {
+			continue
+		}
+		if !loaded { // the counties' computed values need the subjects too
+			if err := s.Store.EachFacts(q.r.Context(), store.Filter{Region: regionPrefix(j)}, func(f *facts.Facts) error {
+				subjects = append(subjects, f)
+				return nil
+			}); err != nil {
+				return nil, err
+			}
+			loaded = true
+		}
+		values := func(in *indicator.Indicator, county string, y int) (float64, bool) {
+			stored, err := s.Store.IndicatorValues(q.r.Context(), in.ID, county, false)
+			if err == nil {
+				for _, v := range stored {
+					if v.Period == y {
+						f, err := strconv.ParseFloat(v.Value, 64)
+						return f, err == nil
+					}
+				}
+			}
+			if in.Computed == "" {
+				return 0, false
+			}
+			c, err := indicator.Compute(s.Engine, in, subjects, county, y)
+			if err != nil || in.Computed == "tech_contracts" && len(c.Subjects) == 0 {
+				return 0, false
+			}
+			return c.Float(), true
+		}
+		if d.Counties, err = a.Assess(s.indicators, cards, now-1, values); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range cards {
 		d.Counts[string(status(c))]++
 		d.Charts[c.Indicator.ID] = trendOf(c)

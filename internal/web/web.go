@@ -61,7 +61,8 @@ type Server struct {
 	spans    map[string][]citeSpan          // every rule's quotes in its document, by document id
 	sources  map[string]sourceView          // every document's source, rendered, by document id
 
-	indicators *indicator.Library // the registry joined to the library's targets and tables
+	indicators  *indicator.Library // the registry joined to the library's targets and tables
+	assessments []*indicator.CountyAssessment
 }
 
 // Access says who may open a page.
@@ -166,6 +167,9 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	if s.indicators, err = indicator.NewLibrary(reg, s.Engine.Files); err != nil {
+		return nil, err
+	}
+	if s.assessments, err = indicator.LoadAssessments(s.indicators); err != nil {
 		return nil, err
 	}
 	s.coverage = map[string][]coverage.Sentence{}
