@@ -149,20 +149,45 @@ type Row struct {
 }
 
 // Library is the registry with every target and table row of the policy
-// files joined to its indicator.
+// files joined to its indicator, and the clauses and pools that declare
+// the indicators they are meant to move.
 type Library struct {
 	Registry *Registry
 	Targets  []Target
 	Rows     []Row
+	Links    map[string][]Link // indicator id → what declares it
+}
+
+// Link is a clause or a pool meant to move an indicator.
+type Link struct {
+	Kind  string // clause, pool
+	ID    string
+	Title string
+	Doc   *policy.Document
 }
 
 // NewLibrary joins the targets and tables of files to reg; an unknown
 // indicator or a unit that is not the indicator's is an error at the
 // target's position.
 func NewLibrary(reg *Registry, files []*policy.File) (*Library, error) {
-	lib := &Library{Registry: reg}
+	lib := &Library{Registry: reg, Links: map[string][]Link{}}
 	var l errs.List
+	link := func(ids []string, k Link, pos errs.Pos) {
+		for _, id := range ids {
+			if _, ok := reg.ByID(id); !ok {
+				l = append(l, errs.At(pos, "%s %s names indicator %q, which is not in the registry", k.Kind, k.ID, id))
+				continue
+			}
+			lib.Links[id] = append(lib.Links[id], k)
+		}
+	}
 	for _, f := range files {
+		for _, c := range f.Clauses {
+			link(c.Indicators, Link{Kind: "clause", ID: c.ID, Title: c.Title, Doc: &f.Document}, c.Pos)
+		}
+		for _, p := range f.Pools {
+			link(p.Indicators, Link{Kind: "pool", ID: p.ID, Title: p.Title, Doc: &f.Document}, p.Pos)
+		}
 		for _, t := range f.Targets {
 			in, ok := reg.ByID(t.Indicator)
 			switch {

@@ -93,6 +93,7 @@ type Clause struct {
 	Budget      string // this_year or next_year (列入次年预算)
 	Responsible []string
 	Tags        []string
+	Indicators  []string // the indicators (registry ids) the clause is meant to move (监测评价)
 	Exclusive   string   // exclusivity group: at most one clause of a group pays per event
 	StacksWith  []string // clauses that may pay the same event as this one, as the text allows
 	Quota       *Quota

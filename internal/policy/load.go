@@ -282,7 +282,7 @@ var forEachLists = []string{"recognitions", "awards", "ip", "contests", "agreeme
 
 func (r *reader) clause(n *yaml.Node) *Clause {
 	m := r.mapping(n, "clause", "!id", "!title", "kind", "!citation", "!beneficiary", "!level", "for_each", "window",
-		"when", "!amount", "payer", "budget", "responsible", "tags", "exclusive", "stacks_with", "quota",
+		"when", "!amount", "payer", "budget", "responsible", "tags", "indicators", "exclusive", "stacks_with", "quota",
 		"valid_from", "valid_to", "notes", "!tests")
 	c := &Clause{
 		ID:          r.id(m["id"], "clause id"),
@@ -298,6 +298,7 @@ func (r *reader) clause(n *yaml.Node) *Clause {
 		Budget:      r.str(m["budget"], "budget"),
 		Responsible: r.strList(m["responsible"], "responsible"),
 		Tags:        r.strList(m["tags"], "tags"),
+		Indicators:  r.strList(m["indicators"], "indicators"),
 		Exclusive:   r.str(m["exclusive"], "exclusive"),
 		StacksWith:  r.strList(m["stacks_with"], "stacks_with"),
 		ValidFrom:   r.date(m["valid_from"], "valid_from"),

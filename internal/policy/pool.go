@@ -31,17 +31,18 @@ type Pool struct {
 	// Standard is a national pack the candidates are measured against (the
 	// 高企 pool against the 高新技术企业认定 standard): a candidate may fail
 	// at most Within of its conditions (the near-miss distance).
-	Standard string
-	Within   int
-	Steps    []*PoolStep
-	Capacity int    // members admitted per year at most (0: no limit)
-	Clause   string // the money clause admission triggers (for_each pools), or empty
-	Graduate []*Criterion
-	Remove   []*Criterion
-	FollowUp *FollowUp
-	Notes    string
-	Tests    []*Test
-	Pos      errs.Pos
+	Standard   string
+	Within     int
+	Steps      []*PoolStep
+	Capacity   int      // members admitted per year at most (0: no limit)
+	Clause     string   // the money clause admission triggers (for_each pools), or empty
+	Indicators []string // the indicators (registry ids) the pool is meant to move
+	Graduate   []*Criterion
+	Remove     []*Criterion
+	FollowUp   *FollowUp
+	Notes      string
+	Tests      []*Test
+	Pos        errs.Pos
 
 	Doc *Document
 }
@@ -70,7 +71,7 @@ var poolOutcomes = []string{"admissible", "not_admissible", "needs_review", "nee
 
 func (r *reader) pool(n *yaml.Node, doc *Document) *Pool {
 	m := r.mapping(n, "pool", "!id", "!title", "!beneficiary", "!level", "!citation", "!criteria", "standard", "within",
-		"!steps", "capacity", "clause", "!graduate", "remove", "follow_up", "notes", "!tests")
+		"!steps", "capacity", "clause", "!graduate", "remove", "follow_up", "indicators", "notes", "!tests")
 	p := &Pool{
 		ID:          r.str(m["id"], "pool id"),
 		Title:       r.str(m["title"], "title"),
@@ -79,6 +80,7 @@ func (r *reader) pool(n *yaml.Node, doc *Document) *Pool {
 		Citation:    r.citation(m["citation"]),
 		Standard:    r.str(m["standard"], "standard"),
 		Clause:      r.str(m["clause"], "clause"),
+		Indicators:  r.strList(m["indicators"], "indicators"),
 		Notes:       r.prose(m["notes"], "notes"),
 		Pos:         r.pos(n),
 		Doc:         doc,

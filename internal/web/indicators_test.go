@@ -30,6 +30,11 @@ func TestIndicatorValues(t *testing.T) {
 	if !strings.Contains(page.body, "最新：2024年 0.95") {
 		t.Errorf("the card does not show the entered value as its latest")
 	}
+	// the 高企 card lists the clauses meant to move it, with the fixture's 免申即享 case of wwA
+	if !strings.Contains(page.body, "关联政策（受益主体 1 家") || !strings.Contains(page.body, "新认定（含整体迁入）高新技术企业一次性补助") ||
+		!strings.Contains(page.body, "武威市高新技术企业培育库") {
+		t.Errorf("the 高企 card does not show its linked policies")
+	}
 	form.Set("region", "130407")
 	if res := c.postCSRF("/console/indicators/values", form); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "不在本账号的辖区") {
 		t.Errorf("a 肥乡 value entered by a 武威 officer: %d", res.status)

@@ -13,6 +13,7 @@ import (
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/fulfil/service"
 	"kechuang/internal/indicator"
 	"kechuang/internal/pool"
 	"kechuang/internal/sheet"
@@ -51,6 +52,26 @@ type indicatorsData struct {
 	Imported     string
 	CanEnter     bool
 	Counties     *indicator.CountyRanking // 县区评价, where the jurisdiction has one
+	Links        map[string]*linkView     // indicator id → the policies meant to move it
+}
+
+// linkView is what the clauses and pools meant to move an indicator have
+// done in the jurisdiction: money committed and paid and beneficiaries per
+// clause, members per pool, and the subjects reached, each counted once.
+type linkView struct {
+	Clauses  []linkedClause
+	Pools    []linkedPool
+	Subjects int
+}
+
+type linkedClause struct {
+	indicator.Link
+	Money service.ClauseMoney
+}
+
+type linkedPool struct {
+	indicator.Link
+	Members int // admitted or graduated
 }
 
 // indicatorJurisdictions are the jurisdictions whose documents set targets.
@@ -201,9 +222,15 @@ func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
 			return nil, err
 		}
 	}
+	d.Links = map[string]*linkView{}
 	for _, c := range cards {
 		d.Counts[string(status(c))]++
 		d.Charts[c.Indicator.ID] = trendOf(c)
+		if lv, err := s.linked(q, c.Indicator, j); err != nil {
+			return nil, err
+		} else if lv != nil {
+			d.Links[c.Indicator.ID] = lv
+		}
 	}
 	return d, nil
 }
@@ -390,4 +417,50 @@ func (s *Server) indicatorImport(q *req) error {
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/console/indicators?j=%s&imported=%d", url.QueryEscape(j), len(es)), http.StatusSeeOther)
 	return nil
+}
+
+// linked sums the clauses and pools that declare indicator in, for j.
+func (s *Server) linked(q *req, in *indicator.Indicator, j string) (*linkView, error) {
+	links := s.indicators.Links[in.ID]
+	if len(links) == 0 {
+		return nil, nil
+	}
+	lv := &linkView{}
+	var ids []string
+	var cls []indicator.Link
+	for _, l := range links {
+		if !auth.Reaches(j, l.Doc.Jurisdiction) {
+			continue
+		}
+		switch l.Kind {
+		case "clause":
+			ids, cls = append(ids, l.ID), append(cls, l)
+		case "pool":
+			ms, err := s.Store.Members(q.r.Context(), store.MemberFilter{Pool: l.ID, Region: regionPrefix(j)})
+			if err != nil {
+				return nil, err
+			}
+			n := 0
+			for _, m := range ms {
+				if m.State == pool.Admitted || m.State == pool.Graduated {
+					n++
+				}
+			}
+			lv.Pools = append(lv.Pools, linkedPool{Link: l, Members: n})
+		}
+	}
+	if len(ids) > 0 {
+		money, subjects, err := s.svc().ByClause(q.r.Context(), *q.user, regionPrefix(j), ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, m := range money {
+			lv.Clauses = append(lv.Clauses, linkedClause{Link: cls[i], Money: m})
+		}
+		lv.Subjects = subjects
+	}
+	if len(lv.Clauses) == 0 && len(lv.Pools) == 0 {
+		return nil, nil
+	}
+	return lv, nil
 }

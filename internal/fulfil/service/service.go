@@ -456,7 +456,6 @@ func (s *Service) Overview(ctx context.Context, u auth.User) (*Overview, error) 
 	}
 	o := &Overview{NextYear: map[string][]NextYear{}}
 	idx := map[string]int{}
-	past := slices.Index(fulfil.Canonical, fulfil.Recheck)
 	for _, c := range cs {
 		rc, ok := s.Engine.ClauseByID(c.Clause)
 		if !ok || CanSee(u, c, fulfil.ClauseOf(rc)) != nil {
@@ -474,11 +473,7 @@ func (s *Service) Overview(ctx context.Context, u auth.User) (*Overview, error) 
 		}
 		t := add(c.BudgetYear)
 		t.Cases++
-		approved := slices.Index(fulfil.Canonical, c.CurrentStep().Step) > past || c.Status == fulfil.Paid
-		if c.Status == fulfil.Rejected || c.Status == fulfil.Unfunded {
-			approved = false
-		}
-		if approved {
+		if approved(c) {
 			for _, in := range c.Schedule {
 				add(in.Year).Committed += in.Fen
 			}
@@ -505,4 +500,72 @@ func (s *Service) Overview(ctx context.Context, u auth.User) (*Overview, error) 
 	})
 	slices.Sort(o.Keys)
 	return o, nil
+}
+
+// approved reports whether case c's money is committed: it has passed 复核
+// (or is paid), and was neither rejected nor left unfunded.
+func approved(c *fulfil.Case) bool {
+	if c.Status == fulfil.Rejected || c.Status == fulfil.Unfunded {
+		return false
+	}
+	return slices.Index(fulfil.Canonical, c.CurrentStep().Step) > slices.Index(fulfil.Canonical, fulfil.Recheck) || c.Status == fulfil.Paid
+}
+
+// ClauseMoney is what one clause has committed and paid within a region.
+type ClauseMoney struct {
+	Clause        string
+	Committed     money.Fen // approved cases' schedules
+	Paid          money.Fen // net of reversals, confirmed
+	Cases         int
+	Beneficiaries int // subjects with a case of the clause
+}
+
+// ByClause sums, for each of clauses, the cases and the ledger within
+// region (a GB/T 2260 prefix within u's reach), and counts the subjects
+// with a case of any of them — each subject once however many clauses pay
+// it.
+func (s *Service) ByClause(ctx context.Context, u auth.User, region string, clauses []string) (out []ClauseMoney, beneficiaries int, err error) {
+	scope, ok := auth.RegionScope(u)
+	if !ok {
+		return nil, 0, errs.E(errs.Permission, "this account does not see fulfilment totals")
+	}
+	prefix, err := auth.Narrow(scope, region)
+	if err != nil {
+		return nil, 0, err
+	}
+	ps, err := s.Store.Ledger(ctx, "", prefix)
+	if err != nil {
+		return nil, 0, err
+	}
+	paid := map[int64]money.Fen{}
+	for _, p := range ps {
+		if p.State == "paid" {
+			paid[p.Case] += p.Fen
+		}
+	}
+	everyone := map[string]bool{}
+	for _, id := range clauses {
+		cs, err := s.Store.Cases(ctx, store.CaseFilter{Clause: id, Region: prefix, Limit: store.All})
+		if err != nil {
+			return nil, 0, err
+		}
+		m := ClauseMoney{Clause: id}
+		subjects := map[string]bool{}
+		for _, c := range cs {
+			if c.Status == fulfil.Rejected {
+				continue
+			}
+			m.Cases++
+			subjects[c.Subject], everyone[c.Subject] = true, true
+			if approved(c) {
+				for _, in := range c.Schedule {
+					m.Committed += in.Fen
+				}
+			}
+			m.Paid += paid[c.ID]
+		}
+		m.Beneficiaries = len(subjects)
+		out = append(out, m)
+	}
+	return out, len(everyone), nil
 }
