@@ -14,8 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"kechuang/internal/indicator"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"kechuang/internal/errs"
@@ -41,6 +43,13 @@ type Server struct {
 	// Changed is told when stored facts change (the population match runs
 	// again); nil: nobody listens.
 	Changed func()
+
+	indicatorLib struct { // the indicator library, joined once (internal/indicator)
+		once sync.Once
+		lib  *indicator.Library
+		as   []*indicator.CountyAssessment
+		err  error
+	}
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error

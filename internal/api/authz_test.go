@@ -26,8 +26,9 @@ type authzCase struct {
 	// fulfil: a fulfilment route, whose ids are cases, batches, payments or
 	// clauses; TestFulfilmentEndToEnd exercises it as each kind of account.
 	fulfil bool
-	// pools: a pool route, exercised as each kind of account by TestPoolsAPI.
-	pools bool
+	// pools: a pool route, exercised as each kind of account by TestPoolsAPI;
+	// indicators: a 监测评价 route, by TestIndicatorsAPI.
+	pools, indicators bool
 }
 
 // authz must name every route: a new route without a case fails the test.
@@ -71,6 +72,9 @@ var authz = map[string]authzCase{
 	"POST /api/v1/pools/{id}/members":        {pools: true},
 	"GET /api/v1/pool-members/{id}":          {pools: true},
 	"POST /api/v1/pool-members/{id}/actions": {pools: true},
+
+	"GET /api/v1/indicators":        {indicators: true},
+	"POST /api/v1/indicator-values": {indicators: true},
 }
 
 type account struct {
@@ -174,7 +178,7 @@ func TestAuthorisationEveryRoute(t *testing.T) {
 			t.Errorf("route %s has no authorisation case: add it to authz", key)
 			continue
 		}
-		if tc.public || tc.fulfil || tc.pools || key == "DELETE /api/v1/session" {
+		if tc.public || tc.fulfil || tc.pools || tc.indicators || key == "DELETE /api/v1/session" {
 			continue
 		}
 		for name, a := range accounts {

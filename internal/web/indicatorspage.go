@@ -6,18 +6,14 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
-	"kechuang/internal/facts"
-	"kechuang/internal/fulfil/service"
 	"kechuang/internal/indicator"
-	"kechuang/internal/pool"
+	isvc "kechuang/internal/indicator/service"
 	"kechuang/internal/sheet"
-	"kechuang/internal/store"
 )
 
 // 监测评价: one page per jurisdiction with a card for every indicator its
@@ -52,202 +48,33 @@ type indicatorsData struct {
 	Imported     string
 	CanEnter     bool
 	Counties     *indicator.CountyRanking // 县区评价, where the jurisdiction has one
-	Links        map[string]*linkView     // indicator id → the policies meant to move it
+	Links        map[string]*isvc.Links   // indicator id → the policies meant to move it
 }
 
-// linkView is what the clauses and pools meant to move an indicator have
-// done in the jurisdiction: money committed and paid and beneficiaries per
-// clause, members per pool, and the subjects reached, each counted once.
-type linkView struct {
-	Clauses  []linkedClause
-	Pools    []linkedPool
-	Subjects int
-}
-
-type linkedClause struct {
-	indicator.Link
-	Money service.ClauseMoney
-}
-
-type linkedPool struct {
-	indicator.Link
-	Members int // admitted or graduated
-}
-
-// indicatorJurisdictions are the jurisdictions whose documents set targets.
-func (s *Server) indicatorJurisdictions() []string {
-	var out []string
-	for _, t := range s.indicators.Targets {
-		if !slices.Contains(out, t.Region) {
-			out = append(out, t.Region)
-		}
-	}
-	for _, r := range s.indicators.Rows {
-		if !slices.Contains(out, r.Table.Doc.Jurisdiction) {
-			out = append(out, r.Table.Doc.Jurisdiction)
-		}
-	}
-	slices.Sort(out)
-	return out
+func (s *Server) indicatorSvc() *isvc.Service {
+	return &isvc.Service{Engine: s.Engine, Lib: s.indicators, Assessments: s.assessments, Store: s.Store, Now: s.Now}
 }
 
 func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
-	j := q.r.URL.Query().Get("j")
-	if j == "" {
-		j = q.user.Jurisdiction
-		if q.user.Role == auth.Admin {
-			j = s.indicatorJurisdictions()[0]
-		}
-	}
-	if q.user.Role != auth.Admin && !auth.Reaches(q.user.Jurisdiction, j) {
-		return nil, errs.E(errs.Permission, "%s不在本账号的辖区内", regionFull(j))
-	}
-	if _, err := strconv.Atoi(j); err != nil || len(j) != 6 {
-		return nil, errs.At(errs.Pos{Path: "j"}, "jurisdiction %q: a six-digit GB/T 2260 code", j)
-	}
-	now := s.now().In(Shanghai).Year()
-	var subjects []*facts.Facts
-	loaded := false
-	observe := func(in *indicator.Indicator, j string) ([]indicator.Observation, error) {
-		var out []indicator.Observation
-		if in.Computed != "" {
-			if !loaded {
-				if err := s.Store.EachFacts(q.r.Context(), store.Filter{Region: regionPrefix(j)}, func(f *facts.Facts) error {
-					subjects = append(subjects, f)
-					return nil
-				}); err != nil {
-					return nil, err
-				}
-				loaded = true
-			}
-			for y := now - 5; y < now; y++ {
-				c, err := indicator.Compute(s.Engine, in, subjects, j, y)
-				if err != nil {
-					return nil, err
-				}
-				if in.Computed == "tech_contracts" && len(c.Subjects) == 0 {
-					continue // nobody reported the year's contracts: no value, not zero
-				}
-				out = append(out, indicator.Observation{Point: indicator.Point{Year: y, Value: c.Float()}, Source: "kechuang 按主体库计算：" + in.Caliber, Vintage: "computed"})
-			}
-		}
-		stored, err := s.Store.IndicatorValues(q.r.Context(), in.ID, j, false)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range stored {
-			f, err := strconv.ParseFloat(v.Value, 64)
-			if err != nil {
-				return nil, errs.E(errs.Internal, "stored value %d: %v", v.ID, err)
-			}
-			out = append(out, indicator.Observation{Point: indicator.Point{Year: v.Period, Value: f}, Source: v.Source, Vintage: v.Vintage, By: v.EnteredBy})
-		}
-		return out, nil
-	}
-	// The pipeline: members admitted to the pools that graduate into the
-	// indicator, at the pools' historical pass rate (graduated ÷ left); no
-	// history, no rate — nothing is assumed.
-	pipelines := func(in *indicator.Indicator, j string) *indicator.Pipeline {
-		var admitted, graduated, left int
-		for _, id := range in.Pools {
-			ms, err := s.Store.Members(q.r.Context(), store.MemberFilter{Pool: id})
-			if err != nil {
-				return nil
-			}
-			for _, m := range ms {
-				switch m.State {
-				case pool.Admitted:
-					if strings.HasPrefix(m.Region, regionPrefix(j)) {
-						admitted++
-					}
-				case pool.Graduated:
-					graduated++
-					left++
-				case pool.Removed:
-					left++
-				}
-			}
-		}
-		if admitted == 0 || left == 0 {
-			return nil
-		}
-		return &indicator.Pipeline{Candidates: admitted, Rate: float64(graduated) / float64(left),
-			Note: fmt.Sprintf("培育库在库%d家 × 历史毕业率%d/%d", admitted, graduated, left)}
-	}
-	cards, err := s.indicators.Cards(j, now, observe, pipelines)
+	svc := s.indicatorSvc()
+	dash, err := svc.Dashboard(q.r.Context(), *q.user, q.r.URL.Query().Get("j"))
 	if err != nil {
 		return nil, err
 	}
-	rank := map[indicator.Status]int{indicator.OffTrack: 0, indicator.Attention: 1, "": 2, indicator.OnTrack: 3, indicator.Met: 4}
-	slices.SortStableFunc(cards, func(a, b *indicator.Card) int { return rank[status(a)] - rank[status(b)] })
-	d := &indicatorsData{Jurisdiction: j, Name: regionFull(j), Cards: cards, Counts: map[string]int{}, Charts: map[string]trendChart{}, Year: now}
+	j := dash.Jurisdiction
+	d := &indicatorsData{Jurisdiction: j, Name: regionFull(j), Cards: dash.Cards, Counts: map[string]int{}, Charts: map[string]trendChart{},
+		Year: dash.Year, Counties: dash.Counties, Links: dash.Links, Registry: s.indicators.Registry.List,
+		Imported: q.r.URL.Query().Get("imported"), CanEnter: isvc.MayEnter(*q.user, j) == nil}
 	if q.user.Role == auth.Admin {
-		d.Choices = s.indicatorJurisdictions()
+		d.Choices = svc.Jurisdictions()
 	}
-	d.Registry, d.Imported = s.indicators.Registry.List, q.r.URL.Query().Get("imported")
-	d.CanEnter = mayEnterValues(*q.user, j) == nil
-	for _, a := range s.assessments {
-		if a.Jurisdiction != j {
-			continue
-		}
-		if !loaded { // the counties' computed values need the subjects too
-			if err := s.Store.EachFacts(q.r.Context(), store.Filter{Region: regionPrefix(j)}, func(f *facts.Facts) error {
-				subjects = append(subjects, f)
-				return nil
-			}); err != nil {
-				return nil, err
-			}
-			loaded = true
-		}
-		values := func(in *indicator.Indicator, county string, y int) (float64, bool) {
-			stored, err := s.Store.IndicatorValues(q.r.Context(), in.ID, county, false)
-			if err == nil {
-				for _, v := range stored {
-					if v.Period == y {
-						f, err := strconv.ParseFloat(v.Value, 64)
-						return f, err == nil
-					}
-				}
-			}
-			if in.Computed == "" {
-				return 0, false
-			}
-			c, err := indicator.Compute(s.Engine, in, subjects, county, y)
-			if err != nil || in.Computed == "tech_contracts" && len(c.Subjects) == 0 {
-				return 0, false
-			}
-			return c.Float(), true
-		}
-		if d.Counties, err = a.Assess(s.indicators, cards, now-1, values); err != nil {
-			return nil, err
-		}
+	for st, n := range dash.Counts {
+		d.Counts[string(st)] = n
 	}
-	d.Links = map[string]*linkView{}
-	for _, c := range cards {
-		d.Counts[string(status(c))]++
+	for _, c := range dash.Cards {
 		d.Charts[c.Indicator.ID] = trendOf(c)
-		if lv, err := s.linked(q, c.Indicator, j); err != nil {
-			return nil, err
-		} else if lv != nil {
-			d.Links[c.Indicator.ID] = lv
-		}
 	}
 	return d, nil
-}
-
-func status(c *indicator.Card) indicator.Status {
-	if c.Latest == nil {
-		return ""
-	}
-	return c.Latest.Status
-}
-
-func regionPrefix(j string) string {
-	p := j
-	for len(p) > 2 && p[len(p)-2:] == "00" {
-		p = p[:len(p)-2]
-	}
-	return p
 }
 
 // trendOf is a card's chart: years from the first observation to the
@@ -345,34 +172,6 @@ func (s *Server) indicatorsExport(q *req) error {
 	return writeSheet(q, "indicators-"+d.Jurisdiction, format, sheet.Table{Name: "监测评价", Rows: rows})
 }
 
-// mayEnterValues: staff and finance enter the values of their jurisdiction
-// (finance: the fiscal ones it publishes); admin any.
-func mayEnterValues(u auth.User, region string) error {
-	switch {
-	case u.Role == auth.Admin:
-		return nil
-	case u.Role == auth.Staff || u.Role == auth.Finance:
-		if strings.HasPrefix(region, regionPrefix(u.Jurisdiction)) {
-			return nil
-		}
-		return errs.At(errs.Pos{Path: "region"}, "%s不在本账号的辖区（%s）内", region, regionFull(u.Jurisdiction))
-	}
-	return errs.E(errs.Permission, "指标数值由科技、财政部门工作人员录入")
-}
-
-// storeEntries checks every entry's reach and stores them, all or none.
-func (s *Server) storeEntries(q *req, es []indicator.Entry) error {
-	vs := make([]store.IndicatorValue, len(es))
-	for i, e := range es {
-		if err := mayEnterValues(*q.user, e.Region); err != nil {
-			return err
-		}
-		vs[i] = store.IndicatorValue{Indicator: e.Indicator, Region: e.Region, Period: e.Period, Value: e.Value, Source: e.Source,
-			Vintage: e.Vintage, EnteredBy: q.user.ID, Note: e.Note}
-	}
-	return s.Store.PutIndicatorValues(q.r.Context(), vs)
-}
-
 // indicatorValue enters one value from the dashboard's form.
 func (s *Server) indicatorValue(q *req) error {
 	f := q.r.PostForm
@@ -382,7 +181,7 @@ func (s *Server) indicatorValue(q *req) error {
 		err = errs.At(errs.Pos{Path: "indicator"}, "fill in the indicator, region, year, value, source and vintage")
 	}
 	if err == nil {
-		err = s.storeEntries(q, es)
+		err = s.indicatorSvc().Enter(q.r.Context(), *q.user, es)
 	}
 	if err != nil {
 		return err
@@ -406,7 +205,7 @@ func (s *Server) indicatorImport(q *req) error {
 	}
 	es, err := indicator.ReadValues(rows, s.indicators.Registry)
 	if err == nil {
-		err = s.storeEntries(q, es)
+		err = s.indicatorSvc().Enter(q.r.Context(), *q.user, es)
 	}
 	if err != nil {
 		return err
@@ -417,50 +216,4 @@ func (s *Server) indicatorImport(q *req) error {
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/console/indicators?j=%s&imported=%d", url.QueryEscape(j), len(es)), http.StatusSeeOther)
 	return nil
-}
-
-// linked sums the clauses and pools that declare indicator in, for j.
-func (s *Server) linked(q *req, in *indicator.Indicator, j string) (*linkView, error) {
-	links := s.indicators.Links[in.ID]
-	if len(links) == 0 {
-		return nil, nil
-	}
-	lv := &linkView{}
-	var ids []string
-	var cls []indicator.Link
-	for _, l := range links {
-		if !auth.Reaches(j, l.Doc.Jurisdiction) {
-			continue
-		}
-		switch l.Kind {
-		case "clause":
-			ids, cls = append(ids, l.ID), append(cls, l)
-		case "pool":
-			ms, err := s.Store.Members(q.r.Context(), store.MemberFilter{Pool: l.ID, Region: regionPrefix(j)})
-			if err != nil {
-				return nil, err
-			}
-			n := 0
-			for _, m := range ms {
-				if m.State == pool.Admitted || m.State == pool.Graduated {
-					n++
-				}
-			}
-			lv.Pools = append(lv.Pools, linkedPool{Link: l, Members: n})
-		}
-	}
-	if len(ids) > 0 {
-		money, subjects, err := s.svc().ByClause(q.r.Context(), *q.user, regionPrefix(j), ids)
-		if err != nil {
-			return nil, err
-		}
-		for i, m := range money {
-			lv.Clauses = append(lv.Clauses, linkedClause{Link: cls[i], Money: m})
-		}
-		lv.Subjects = subjects
-	}
-	if len(lv.Clauses) == 0 && len(lv.Pools) == 0 {
-		return nil, nil
-	}
-	return lv, nil
 }
