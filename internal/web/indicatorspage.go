@@ -49,6 +49,7 @@ type indicatorsData struct {
 	CanEnter     bool
 	Counties     *indicator.CountyRanking // 县区评价, where the jurisdiction has one
 	Links        map[string]*isvc.Links   // indicator id → the policies meant to move it
+	UsedBy       map[string][]string      // indicator id → the jurisdictions whose documents set targets for it
 }
 
 func (s *Server) indicatorSvc() *isvc.Service {
@@ -71,8 +72,10 @@ func (s *Server) indicatorCards(q *req) (*indicatorsData, error) {
 	for st, n := range dash.Counts {
 		d.Counts[string(st)] = n
 	}
+	d.UsedBy = map[string][]string{}
 	for _, c := range dash.Cards {
 		d.Charts[c.Indicator.ID] = trendOf(c)
+		d.UsedBy[c.Indicator.ID] = s.indicators.Jurisdictions(c.Indicator.ID)
 	}
 	return d, nil
 }
