@@ -282,3 +282,19 @@ func uscc(region string, rng *rand.Rand) string {
 	c, _ := facts.USCCCheckChar(string(b))
 	return string(append(b, c))
 }
+
+// Subjects is Generate's population decoded, for tests and benchmarks that
+// evaluate it in memory.
+func Subjects(eng *rules.Engine, n int, seed uint64) ([]*facts.Facts, error) {
+	docs, err := Generate(eng, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*facts.Facts, len(docs))
+	for i, d := range docs {
+		if out[i], err = facts.DecodeBytes(d, fmt.Sprintf("demo subject %d", i+1)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -62,17 +62,9 @@ func directSME(subjects []*facts.Facts, prefix string, year int) int {
 // jurisdiction of the five documents and several years.
 func TestComputedMatchesDirectCount(t *testing.T) {
 	eng := rulestest.Library(t)
-	docs, err := demo.Generate(eng, 3000, 2)
+	subjects, err := demo.Subjects(eng, 3000, 2)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var subjects []*facts.Facts
-	for _, d := range docs {
-		f, err := facts.DecodeBytes(d, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		subjects = append(subjects, f)
 	}
 	reg, _ := LoadRegistry()
 	hte, _ := reg.ByID("hte_count")

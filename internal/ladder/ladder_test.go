@@ -139,17 +139,9 @@ func TestReconcileFindsDiscrepancy(t *testing.T) {
 // failed), each naming what it lacks.
 func TestCandidatesRanked(t *testing.T) {
 	e := library(t)
-	docs, err := demo.Generate(e, 300, 1)
+	subjects, err := demo.Subjects(e, 300, 1)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var subjects []*facts.Facts
-	for _, d := range docs {
-		f, err := facts.DecodeBytes(d, "demo")
-		if err != nil {
-			t.Fatal(err)
-		}
-		subjects = append(subjects, f)
 	}
 	at, _ := policy.ParseDate("2025-06-30")
 	cs := Candidates(e, subjects, at)

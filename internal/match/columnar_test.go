@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"kechuang/internal/demo"
-	"kechuang/internal/facts"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
 )
@@ -32,17 +31,9 @@ func TestColumnarRunAgrees(t *testing.T) {
 	if testing.Short() {
 		n = 1000
 	}
-	docs, err := demo.Generate(eng, n, 21)
+	subjects, err := demo.Subjects(eng, n, 21)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var subjects []*facts.Facts
-	for _, d := range docs {
-		f, err := facts.DecodeBytes(d, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		subjects = append(subjects, f)
 	}
 	pop := PopulationOf(subjects)
 	ctx := context.Background()
