@@ -77,12 +77,12 @@ func (r Rubric) Total(s Sheet) (int, error) {
 // least five, in hundredths of a point rounded half up; Split flags
 // totals more than Spread apart, which the panel must discuss.
 type Consensus struct {
-	Bid      string
-	Centi    int64 // the score × 100
-	Totals   []int
-	Dropped  []int
-	Split    bool
-	Experts  int
+	Bid     string
+	Centi   int64 // the score × 100
+	Totals  []int
+	Dropped []int
+	Split   bool
+	Experts int
 }
 
 // Score shows the consensus as points with two decimals.
