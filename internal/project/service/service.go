@@ -1,0 +1,124 @@
+// Package service runs 揭榜挂帅 challenge lists over the library and the
+// store: staff of a jurisdiction draft and publish challenges, answer
+// questions, withdraw or close them; anyone reads a published challenge
+// with its answered questions and the award its clause gives; signed-in
+// enterprises and institutes ask. The web pages call it.
+package service
+
+import (
+	"context"
+	"time"
+
+	"kechuang/internal/auth"
+	"kechuang/internal/errs"
+	"kechuang/internal/facts"
+	"kechuang/internal/policy"
+	"kechuang/internal/project"
+	"kechuang/internal/rules"
+	"kechuang/internal/store"
+)
+
+// Service is the challenge lists over one library and one store.
+type Service struct {
+	Engine *rules.Engine
+	Store  *store.DB
+	Now    func() time.Time
+}
+
+func (s *Service) today() string {
+	if s.Now != nil {
+		return project.Today(s.Now())
+	}
+	return project.Today(time.Now())
+}
+
+func staffOf(u auth.User, region string) bool {
+	return u.Role == auth.Admin || u.Role == auth.Staff && policy.Covers(u.Jurisdiction, region)
+}
+
+// Create drafts a challenge in u's jurisdiction.
+func (s *Service) Create(ctx context.Context, u auth.User, c *project.Challenge) (int64, error) {
+	if u.Role != auth.Staff && u.Role != auth.Admin {
+		return 0, errs.E(errs.Permission, "榜单由科技部门工作人员发布")
+	}
+	if c.Region == "" {
+		c.Region = u.Jurisdiction
+	}
+	if !staffOf(u, c.Region) {
+		return 0, errs.At(errs.Pos{Path: "region"}, "%s不在本账号的辖区内", c.Region)
+	}
+	if _, ok := s.Engine.ClauseByID(c.Clause); !ok {
+		return 0, errs.At(errs.Pos{Path: "clause"}, "the policy library has no clause %q", c.Clause)
+	}
+	c.State = project.Draft
+	return s.Store.CreateChallenge(ctx, c, u.ID)
+}
+
+// Get returns a challenge u may read: a public one to anyone, a draft to
+// the staff of its jurisdiction.
+func (s *Service) Get(ctx context.Context, u *auth.User, id int64) (*project.Challenge, []store.ChallengeEvent, error) {
+	c, hist, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !c.Public() && (u == nil || !staffOf(*u, c.Region)) {
+		return nil, nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
+	}
+	if u == nil || !staffOf(*u, c.Region) {
+		var public []project.QA // the public sees questions once answered
+		for _, q := range c.QA {
+			if q.Answer != "" {
+				public = append(public, q)
+			}
+		}
+		c.QA, hist = public, nil
+	}
+	return c, hist, nil
+}
+
+// List lists the challenges of region: staff of it see drafts too.
+func (s *Service) List(ctx context.Context, u *auth.User, region string) ([]*project.Challenge, error) {
+	return s.Store.Challenges(ctx, policy.RegionPrefix(region), u == nil || !staffOf(*u, region))
+}
+
+// Act performs an act on challenge id seen at version.
+func (s *Service) Act(ctx context.Context, u auth.User, id int64, version int, a project.ChallengeAct) (*project.Challenge, error) {
+	c, _, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Public() && !staffOf(u, c.Region) {
+		return nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
+	}
+	if version != 0 && version != c.Version {
+		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
+	}
+	a.By, a.Staff, a.Today = u.ID, staffOf(u, c.Region), s.today()
+	if a.Act == "ask" && u.Role != auth.Enterprise && !a.Staff {
+		return nil, errs.E(errs.Permission, "提问须以企业或科研单位账号登录")
+	}
+	prev := c.Version
+	if err := project.ApplyChallenge(c, a); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: a.Act, Text: a.Text}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Award is what the challenge's clause gives a project of its total in
+// its jurisdiction, as of its publication (or today).
+func (s *Service) Award(c *project.Challenge) (project.Amount, error) {
+	d := c.Published
+	if d == "" {
+		d = s.today()
+	}
+	at, err := policy.ParseDate(d)
+	if err != nil {
+		return project.Amount{}, err
+	}
+	// a bidder of the jurisdiction (the clause reads the undertaking unit's region)
+	return project.Evaluate(s.Engine, c.Clause, project.Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
+		Budget: project.Budget{Total: c.Total}, Subject: facts.Subject{ID: "bidder", Kind: "enterprise", Region: c.Region}})
+}

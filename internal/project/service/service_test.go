@@ -1,0 +1,80 @@
+package service
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"kechuang/internal/auth"
+	"kechuang/internal/errs"
+	"kechuang/internal/money"
+	"kechuang/internal/project"
+	"kechuang/internal/rules"
+	"kechuang/internal/rules/rulestest"
+	"kechuang/internal/store"
+	"kechuang/internal/store/storetest"
+)
+
+// TestChallengeList walks a 武威 challenge on both engines: drafted and
+// seen only by its bureau, published with its award computed by 四（一）3,
+// a question asked by an enterprise and answered, seen by the public once
+// answered, withdrawn with a reason; stale and foreign acts refused.
+func TestChallengeList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
+		ctx := context.Background()
+		s := &Service{Engine: rulestest.Library(t), Store: db, Now: func() time.Time { return time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC) }}
+		ww := auth.User{ID: "ww", Role: auth.Staff, Jurisdiction: "620600"}
+		fx := auth.User{ID: "fx", Role: auth.Staff, Jurisdiction: "130407"}
+		firm := auth.User{ID: "firm", Role: auth.Enterprise, Subject: "x"}
+		c := &project.Challenge{Title: "高寒日光温室智能控温", Problem: "冬季夜间温度波动大", Indicators: []string{"夜间温差≤2℃"}, Total: money.Fen(500_000_000),
+			Deadline: "2025-06-30", EndUser: "某农业公司", Issuer: "市科技局", Clause: "ww-challenge"}
+		id, err := s.Create(ctx, ww, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Get(ctx, &firm, id); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("an enterprise reads a draft: %v", err)
+		}
+		if _, err := s.Act(ctx, fx, id, 0, project.ChallengeAct{Act: "publish"}); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("肥乡 staff publish 武威's draft: %v", err)
+		}
+		c, err = s.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"})
+		if err != nil || c.State != project.Published || c.Published != "2025-03-03" {
+			t.Fatalf("publish: %+v %v", c, err)
+		}
+		a, err := s.Award(c)
+		if err != nil || a.Outcome != rules.Entitled || a.Interval.Min != 50_000_00*10 || a.Interval.Max != 100_000_00*10 || a.Section != "四（一）3" {
+			t.Errorf("award: %+v %v", a, err)
+		}
+		if _, err := s.Act(ctx, firm, id, 2, project.ChallengeAct{Act: "ask", Text: "是否接受联合揭榜？"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := s.Get(ctx, nil, id); len(got.QA) != 0 {
+			t.Errorf("an unanswered question is public: %+v", got.QA)
+		}
+		if _, err := s.Act(ctx, ww, id, 2, project.ChallengeAct{Act: "answer", Text: "接受", Index: 0}); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a stale act: %v", err)
+		}
+		if _, err := s.Act(ctx, ww, id, 3, project.ChallengeAct{Act: "answer", Text: "接受，牵头单位须在本市注册", Index: 0}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, _ := s.Get(ctx, nil, id)
+		if len(got.QA) != 1 || got.QA[0].Answer == "" {
+			t.Errorf("the answered question: %+v", got.QA)
+		}
+		if _, err := s.Act(ctx, firm, id, 4, project.ChallengeAct{Act: "withdraw", Text: "x"}); errs.KindOf(err) != errs.Permission {
+			t.Errorf("an enterprise withdraws: %v", err)
+		}
+		c, err = s.Act(ctx, ww, id, 4, project.ChallengeAct{Act: "withdraw", Text: "需求方已自行解决"})
+		if err != nil || c.State != project.Withdrawn {
+			t.Fatalf("withdraw: %+v %v", c, err)
+		}
+		_, hist, _ := s.Get(ctx, &ww, id)
+		if len(hist) != 5 {
+			t.Errorf("history: %+v", hist)
+		}
+		if list, _ := s.List(ctx, nil, "620600"); len(list) != 1 {
+			t.Errorf("the public list: %d", len(list))
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"kechuang/internal/errs"
+	"kechuang/internal/project"
+)
+
+// ChallengeEvent is one act on a challenge, as kept in its history.
+type ChallengeEvent struct {
+	At, Actor, Act, Text string
+}
+
+// CreateChallenge stores a new challenge (a draft) and returns its id.
+func (db *DB) CreateChallenge(ctx context.Context, c *project.Challenge, by string) (id int64, err error) {
+	defer errs.Wrap(&err, "store.CreateChallenge")
+	c.Version = 1
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		doc, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		now := db.stamp()
+		if err := tx.QueryRowContext(ctx, `INSERT INTO challenges (region, state, version, doc, created_by, created_at, updated_at)
+			VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id`, c.Region, string(c.State), string(doc), by, now).Scan(&id); err != nil {
+			return err
+		}
+		c.ID = id
+		return db.challengeEvent(ctx, tx, c, ChallengeEvent{Actor: by, Act: "create", Text: c.Title}, "")
+	})
+	return id, err
+}
+
+func (db *DB) challengeEvent(ctx context.Context, tx *sql.Tx, c *project.Challenge, e ChallengeEvent, before string) error {
+	if e.At == "" {
+		e.At = db.stamp()
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO challenge_events (challenge_id, at, actor, act, text) VALUES ($1, $2, $3, $4, $5)`,
+		c.ID, e.At, e.Actor, e.Act, e.Text); err != nil {
+		return err
+	}
+	after, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return db.audit(ctx, tx, e.Actor, "challenge."+e.Act, fmt.Sprintf("challenge/%d", c.ID), before, string(after))
+}
+
+// Challenge returns a challenge with its history.
+func (db *DB) Challenge(ctx context.Context, id int64) (c *project.Challenge, hist []ChallengeEvent, err error) {
+	defer errs.Wrap(&err, "store.Challenge(%d)", id)
+	var doc string
+	var v int
+	err = db.r.QueryRowContext(ctx, `SELECT version, doc FROM challenges WHERE id = $1`, id).Scan(&v, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c = &project.Challenge{}
+	if err := json.Unmarshal([]byte(doc), c); err != nil {
+		return nil, nil, err
+	}
+	c.ID, c.Version = id, v
+	rows, err := db.r.QueryContext(ctx, `SELECT at, actor, act, text FROM challenge_events WHERE challenge_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e ChallengeEvent
+		if err := rows.Scan(&e.At, &e.Actor, &e.Act, &e.Text); err != nil {
+			return nil, nil, err
+		}
+		hist = append(hist, e)
+	}
+	return c, hist, rows.Err()
+}
+
+// Challenges lists the challenges of a region prefix, newest first; with
+// public, only those past the draft.
+func (db *DB) Challenges(ctx context.Context, region string, public bool) (out []*project.Challenge, err error) {
+	defer errs.Wrap(&err, "store.Challenges")
+	q := `SELECT id, version, doc FROM challenges WHERE region LIKE $1 ESCAPE '\'`
+	if public {
+		q += ` AND state <> 'draft'`
+	}
+	rows, err := db.r.QueryContext(ctx, q+` ORDER BY id DESC`, esc.Replace(region)+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v int
+		var doc string
+		if err := rows.Scan(&id, &v, &doc); err != nil {
+			return nil, err
+		}
+		c := &project.Challenge{}
+		if err := json.Unmarshal([]byte(doc), c); err != nil {
+			return nil, err
+		}
+		c.ID, c.Version = id, v
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateChallenge saves c, changed by an act from version prev, with the
+// act's event; someone else's act in between is a conflict.
+func (db *DB) UpdateChallenge(ctx context.Context, c *project.Challenge, prev int, e ChallengeEvent) (err error) {
+	defer errs.Wrap(&err, "store.UpdateChallenge(%d)", c.ID)
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		var before string
+		if err := tx.QueryRowContext(ctx, `SELECT doc FROM challenges WHERE id = $1`, c.ID).Scan(&before); err != nil {
+			return err
+		}
+		c.Version = prev + 1
+		doc, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE challenges SET state = $1, version = $2, doc = $3, updated_at = $4 WHERE id = $5 AND version = $6`,
+			string(c.State), c.Version, string(doc), db.stamp(), c.ID, prev)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			c.Version = prev
+			return errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版）：请刷新后再操作", c.ID, prev)
+		}
+		return db.challengeEvent(ctx, tx, c, e, before)
+	})
+}
