@@ -323,6 +323,31 @@ var pageProbes = map[string][]probe{
 		{user: "ent-a", method: "POST", path: "/console/indicators/import", want: 403},
 		{user: "staff-ww", method: "POST", path: "/console/indicators/import", want: 422},
 	},
+	"GET /challenges": {
+		{user: "", path: "/challenges", want: 200, absent: []string{"草拟中的榜单"}},
+		{user: "ent-a", path: "/challenges", want: 200, absent: []string{"草拟中的榜单"}},
+		{user: "staff-ww", path: "/challenges", want: 200},
+		{user: "staff-fx", path: "/challenges", want: 200, absent: []string{"草拟中的榜单"}},
+	},
+	"GET /challenges/{id}": {
+		{user: "", path: "/challenges/{challenge}", want: 200},
+		{user: "", path: "/challenges/{draft}", want: 404},
+		{user: "ent-a", path: "/challenges/{draft}", want: 404},
+		{user: "staff-fx", path: "/challenges/{draft}", want: 404},
+		{user: "staff-ww", path: "/challenges/{draft}", want: 200},
+		{user: "admin", path: "/challenges/999999", want: 404},
+	},
+	"POST /challenges/{id}/act": { // no act named: refused, naming it
+		{user: "", method: "POST", path: "/challenges/{challenge}/act", want: 403},
+		{user: "ent-a", method: "POST", path: "/challenges/{draft}/act", want: 404},
+		{user: "staff-ww", method: "POST", path: "/challenges/{challenge}/act", want: 422},
+	},
+	"POST /console/challenges": { // no fields: the form again, naming them
+		{user: "", method: "POST", path: "/console/challenges", want: 403},
+		{user: "ent-a", method: "POST", path: "/console/challenges", want: 403},
+		{user: "finance-ww", method: "POST", path: "/console/challenges", want: 403},
+		{user: "staff-ww", method: "POST", path: "/console/challenges", want: 422},
+	},
 	"GET /console/points": {
 		{user: "", path: "/console/points", want: 303},
 		{user: "ent-a", path: "/console/points", want: 403},
@@ -446,7 +471,8 @@ func TestPageAuthorisation(t *testing.T) {
 			t.Errorf("pageProbes names %s, which is not a page", key)
 		}
 	}
-	ids := strings.NewReplacer("{caseA}", fmt.Sprint(f.caseA), "{caseB}", fmt.Sprint(f.caseB), "{batch}", fmt.Sprint(f.batch), "{payment}", fmt.Sprint(f.payment), "{member}", fmt.Sprint(f.member))
+	ids := strings.NewReplacer("{caseA}", fmt.Sprint(f.caseA), "{caseB}", fmt.Sprint(f.caseB), "{batch}", fmt.Sprint(f.batch), "{payment}", fmt.Sprint(f.payment), "{member}", fmt.Sprint(f.member),
+		"{challenge}", fmt.Sprint(f.challenge), "{draft}", fmt.Sprint(f.draftChallenge))
 	for key, probes := range pageProbes {
 		for _, pr := range probes {
 			pr.path = ids.Replace(pr.path)

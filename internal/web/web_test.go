@@ -5,6 +5,8 @@ import (
 	"io"
 	"kechuang/internal/pool"
 	psvc "kechuang/internal/pool/service"
+	"kechuang/internal/project"
+	prsvc "kechuang/internal/project/service"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -43,6 +45,8 @@ type fixture struct {
 	caseA, caseB, batch, payment int64
 	// Pools: fxA invited to 肥乡's 高企培育库 by its officer.
 	member int64
+	// 揭榜挂帅: a published 武威 challenge and a draft.
+	challenge, draftChallenge int64
 }
 
 // The subjects the scenarios name: two 武威 enterprises in different
@@ -173,6 +177,24 @@ func (f *fixture) fulfilment(t testing.TB, now func() time.Time) {
 		t.Fatalf("the fixture's pool membership: %v", err)
 	}
 	f.member = m.ID
+	chs := &prsvc.Service{Engine: f.eng, Store: f.db, Now: now}
+	ww := auth.User{ID: "staff-ww", Role: auth.Staff, Jurisdiction: "620600"}
+	for i, title := range []string{"高寒日光温室智能控温", "草拟中的榜单"} {
+		c := &project.Challenge{Title: title, Problem: "冬季夜间温度波动大", Indicators: []string{"夜间温差≤2℃"}, Total: money.Exact(500_000_000).Min,
+			Deadline: "2027-06-30", EndUser: "某农业公司", Issuer: "市科技局", Clause: "ww-challenge"}
+		id, err := chs.Create(ctx, ww, c)
+		if err != nil {
+			t.Fatalf("the fixture's challenge: %v", err)
+		}
+		if i == 1 {
+			f.draftChallenge = id
+			continue
+		}
+		if _, err := chs.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
+			t.Fatalf("publishing the fixture's challenge: %v", err)
+		}
+		f.challenge = id
+	}
 }
 
 // client is a browser-like client: a cookie jar, no automatic redirects.
