@@ -30,9 +30,9 @@ type Expert struct {
 	Fields []string
 }
 
-// Bid is an application or a 揭榜 bid: the units (lead first) and the
-// people (lead first) who make it.
-type Bid struct {
+// Parties are who make a bid (an application or a 揭榜 bid): the units
+// (lead first) and the people (lead first).
+type Parties struct {
 	ID     string
 	Units  []string
 	People []string
@@ -66,7 +66,7 @@ func TiesFromFacts(subjects []*facts.Facts, at policy.Date) []Tie {
 // Conflicts lists why expert e may not review bid b under ties: e works
 // for a unit of the bid (same_unit); e is tied to a unit or a person of
 // the bid; or a person of the bid works for e's unit (colleagues).
-func Conflicts(e Expert, b Bid, ties []Tie) []Conflict {
+func Conflicts(e Expert, b Parties, ties []Tie) []Conflict {
 	var out []Conflict
 	party := map[string]bool{}
 	for _, u := range b.Units {
@@ -118,7 +118,7 @@ type Assignment struct {
 // spreading the load: a bid takes, among the experts free of conflict with
 // it, those with the fewest reviews so far (then by id). A bid that cannot
 // get per experts is an error naming it and how many it could have.
-func Assign(experts []Expert, bids []Bid, ties []Tie, per int, field string) (*Assignment, error) {
+func Assign(experts []Expert, bids []Parties, ties []Tie, per int, field string) (*Assignment, error) {
 	if per < 1 {
 		return nil, errs.At(errs.Pos{Path: "per"}, "each bid needs at least one expert")
 	}

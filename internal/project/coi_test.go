@@ -12,7 +12,7 @@ import (
 )
 
 func TestConflicts(t *testing.T) {
-	bid := Bid{ID: "b1", Units: []string{"u-lead", "u-partner"}, People: []string{"p-lead", "p-member"}}
+	bid := Parties{ID: "b1", Units: []string{"u-lead", "u-partner"}, People: []string{"p-lead", "p-member"}}
 	ties := []Tie{
 		{A: "e-share", B: "u-lead", Kind: "shareholding", Source: "企业年报"},
 		{A: "u-partner", B: "e-rep", Kind: "legal_rep", Source: "登记信息"},
@@ -59,7 +59,7 @@ func TestTiesFromFacts(t *testing.T) {
 		t.Errorf("ties %+v, want p1 at u1 only", ties)
 	}
 	// the registry's tie keeps p1 from reviewing u1's bid
-	a, err := Assign([]Expert{{ID: "p1", Fields: []string{"新材料"}}, {ID: "p9", Fields: []string{"新材料"}}}, []Bid{{ID: "b", Units: []string{"u1"}}}, ties, 1, "新材料")
+	a, err := Assign([]Expert{{ID: "p1", Fields: []string{"新材料"}}, {ID: "p9", Fields: []string{"新材料"}}}, []Parties{{ID: "b", Units: []string{"u1"}}}, ties, 1, "新材料")
 	if err != nil || len(a.Reviewers["b"]) != 1 || a.Reviewers["b"][0] != "p9" {
 		t.Errorf("assignment %+v %v", a, err)
 	}
@@ -92,9 +92,9 @@ func TestAssignNeverConflicted(t *testing.T) {
 			}
 			ties = append(ties, Tie{A: a, B: b, Kind: rapid.SampledFrom(kinds).Draw(t, "kind")})
 		}
-		var bids []Bid
+		var bids []Parties
 		for i := range rapid.IntRange(1, 5).Draw(t, "bids") {
-			bids = append(bids, Bid{ID: fmt.Sprintf("b%d", i), Units: []string{unit(rapid.IntRange(0, nu-1).Draw(t, "lead"))},
+			bids = append(bids, Parties{ID: fmt.Sprintf("b%d", i), Units: []string{unit(rapid.IntRange(0, nu-1).Draw(t, "lead"))},
 				People: []string{person(rapid.IntRange(0, np-1).Draw(t, "head"))}})
 		}
 		per := rapid.IntRange(1, 3).Draw(t, "per")

@@ -1,0 +1,184 @@
+package project
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"kechuang/internal/errs"
+	"kechuang/internal/money"
+	"kechuang/internal/policy"
+	"kechuang/internal/rules"
+)
+
+// Member is one person of a bid's team. Age and title are recorded — the
+// portfolio counts projects led by researchers under 45 (武威) — but they
+// are no limit for 揭榜挂帅 (不论资历、不设门槛).
+type Member struct {
+	Person string `json:"person"`
+	Name   string `json:"name"`
+	Age    int    `json:"age"`
+	Title  string `json:"title"` // 职称
+	Role   string `json:"role"`  // lead (揭榜负责人), member
+}
+
+// BidBudget is a bid's budget by category (预算科目), in fen. Direct costs
+// are the sum of the categories; the indirect costs are asked apart.
+type BidBudget struct {
+	Categories map[string]money.Fen `json:"categories"` // 设备费, 材料费, 测试化验加工费, 劳务费 …
+	Equipment  string               `json:"equipment"`  // the category that is 设备费
+	Indirect   money.Fen            `json:"indirect"`
+	SelfFunded money.Fen            `json:"self_funded"` // 自筹
+}
+
+// Direct is the sum of the categories.
+func (b BidBudget) Direct() money.Fen {
+	var sum money.Fen
+	for _, v := range b.Categories {
+		sum += v
+	}
+	return sum
+}
+
+// Total is the project's total S&T investment: direct and indirect costs.
+func (b BidBudget) Total() money.Fen { return b.Direct() + b.Indirect }
+
+// Bid is a 揭榜 application for a challenge.
+type Bid struct {
+	ID        string    `json:"id"`
+	Challenge int64     `json:"challenge"`
+	Lead      string    `json:"lead"`     // the lead unit's subject id
+	Region    string    `json:"region"`   // the lead unit's region
+	Partners  []string  `json:"partners"` // co-applicant units
+	Team      []Member  `json:"team"`
+	Budget    BidBudget `json:"budget"`
+	Documents []string  `json:"documents"` // names of what is attached (实施方案, 承诺书 …)
+	Submitted string    `json:"submitted,omitempty"`
+}
+
+// LeadPerson is the team's lead (揭榜负责人).
+func (b *Bid) LeadPerson() (Member, bool) {
+	for _, m := range b.Team {
+		if m.Role == "lead" {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// ForReview is who make the bid, for Conflicts and Assign.
+func (b *Bid) ForReview() Parties {
+	p := Parties{ID: b.ID, Units: append([]string{b.Lead}, b.Partners...)}
+	for _, m := range b.Team {
+		p.People = append(p.People, m.Person)
+	}
+	return p
+}
+
+// Submission is a bid checked for submission: the problems, and what the
+// rules give it.
+type Submission struct {
+	Problems []error
+	Indirect *IndirectCheck
+	Award    *Amount
+}
+
+// CheckSubmission checks bid b against challenge c on day today (YYYY-MM-DD)
+// with the library: the challenge is open, the team has one lead, the
+// budget is complete and its total reaches the challenge's, the documents
+// named are attached, the indirect costs keep under the jurisdiction's
+// ceiling (limit clause indirect, e.g. ww-indirect-cost-limit; "" none),
+// and the award the challenge's clause gives the bid.
+func CheckSubmission(eng *rules.Engine, c *Challenge, b *Bid, today string, indirect string, required []string) Submission {
+	var s Submission
+	bad := func(field, format string, args ...any) {
+		s.Problems = append(s.Problems, errs.At(errs.Pos{Path: field}, format, args...))
+	}
+	if c.State != Published {
+		bad("challenge", "榜单“%s”%s，不接受揭榜", c.Title, c.State.Zh())
+	} else if today > c.Deadline {
+		bad("challenge", "揭榜截止日期 %s 已过", c.Deadline)
+	}
+	leads := 0
+	for i, m := range b.Team {
+		if strings.TrimSpace(m.Name) == "" || m.Person == "" {
+			bad(fmt.Sprintf("team[%d]", i), "每位成员须有身份标识和姓名")
+		}
+		if m.Age < 16 || m.Age > 100 {
+			bad(fmt.Sprintf("team[%d].age", i), "年龄 %d 不合理", m.Age)
+		}
+		if m.Role == "lead" {
+			leads++
+		}
+	}
+	if leads != 1 {
+		bad("team", "团队须有且仅有一名揭榜负责人（现有 %d 名）", leads)
+	}
+	if len(b.Budget.Categories) == 0 {
+		bad("budget", "请按科目填写预算")
+	}
+	for k, v := range b.Budget.Categories {
+		if v < 0 {
+			bad("budget."+k, "科目“%s”为负数", k)
+		}
+	}
+	if eq := b.Budget.Equipment; eq != "" {
+		if _, ok := b.Budget.Categories[eq]; !ok {
+			bad("budget.equipment", "设备费科目“%s”不在预算中", eq)
+		}
+	}
+	if b.Budget.Total() < c.Total {
+		bad("budget", "预算总额 %s 低于榜单要求的科技投入总额 %s", b.Budget.Total(), c.Total)
+	}
+	var missing []string
+	for _, d := range required {
+		found := false
+		for _, got := range b.Documents {
+			found = found || got == d
+		}
+		if !found {
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		bad("documents", "缺少附件：%s", strings.Join(missing, "、"))
+	}
+	at, err := policy.ParseDate(today)
+	if err != nil {
+		bad("today", "%v", err)
+		return s
+	}
+	p := Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
+		Budget: Budget{Direct: b.Budget.Direct(), Equipment: b.Budget.Categories[b.Budget.Equipment], Indirect: b.Budget.Indirect, Total: b.Budget.Total()}}
+	p.Subject.ID, p.Subject.Kind, p.Subject.Region = b.Lead, "enterprise", b.Region
+	if indirect != "" {
+		ch, err := CheckIndirect(eng, indirect, p)
+		if err == nil {
+			s.Indirect = &ch
+			if !ch.OK {
+				bad("budget.indirect", "间接费用 %s 超过《%s》%s 核定上限 %s（超出 %s）", ch.Requested, ch.Ceiling.Document, ch.Ceiling.Section, ch.Ceiling.Interval.Max, ch.Excess)
+			}
+		} else if errs.KindOf(err) != errs.Invalid {
+			s.Problems = append(s.Problems, err)
+		}
+	}
+	if a, err := Evaluate(eng, c.Clause, p); err == nil {
+		s.Award = &a
+	}
+	return s
+}
+
+// Under45Share is the share of funded projects whose lead is under 45
+// (武威: 45岁以下科研人员主持市级科技计划项目的比例), as n of total.
+func Under45Share(funded []*Bid) (n, total int) {
+	for _, b := range funded {
+		if m, ok := b.LeadPerson(); ok {
+			total++
+			if m.Age < 45 {
+				n++
+			}
+		}
+	}
+	return n, total
+}
