@@ -11,8 +11,8 @@ import (
 
 func aBid() *Bid {
 	return &Bid{ID: "b1", Challenge: 1, Lead: "u1", Region: "620602", Partners: []string{"u2"},
-		Team: []Member{{Person: "p1", Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}, {Person: "p2", Name: "李博士", Age: 52, Title: "研究员", Role: "member"}},
-		Budget: BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(200), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
+		Team:      []Member{{Person: "p1", Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}, {Person: "p2", Name: "李博士", Age: 52, Title: "研究员", Role: "member"}},
+		Budget:    BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(200), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
 		Documents: []string{"实施方案", "承诺书"}}
 }
 
