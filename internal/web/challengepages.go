@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/money"
+	"kechuang/internal/policy"
 	"kechuang/internal/project"
 	prsvc "kechuang/internal/project/service"
 	"kechuang/internal/store"
@@ -50,21 +52,12 @@ func (s *Server) showChallenges(q *req, status int, msg string) error {
 	d := challengesData{Region: region, Challenges: cs, Staff: staff, Error: msg}
 	if staff {
 		for _, c := range s.Engine.Clauses {
-			if slicesContains(c.Tags, "揭榜挂帅") && (q.user.Role == auth.Admin || auth.Reaches(q.user.Jurisdiction, c.Doc.Jurisdiction)) {
+			if slices.Contains(c.Tags, "揭榜挂帅") && (q.user.Role == auth.Admin || auth.Reaches(q.user.Jurisdiction, c.Doc.Jurisdiction)) {
 				d.Clauses = append(d.Clauses, c.ID)
 			}
 		}
 	}
 	return s.render(q, status, "challenges", q.lang.T("chal.title"), "challenges", d)
-}
-
-func slicesContains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // challengeCreate drafts a challenge from the list page's form.
@@ -122,20 +115,12 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 		return err
 	}
 	d := challengeData{C: c, History: hist, Done: done, Error: msg}
-	d.Staff = q.user != nil && (q.user.Role == auth.Admin || q.user.Role == auth.Staff && strings.HasPrefix(c.Region, regionOf(q.user.Jurisdiction)))
+	d.Staff = q.user != nil && (q.user.Role == auth.Admin || q.user.Role == auth.Staff && policy.Covers(q.user.Jurisdiction, c.Region))
 	d.CanAsk = q.user != nil && (q.user.Role == auth.Enterprise) && c.State == project.Published
 	if a, err := svc.Award(c); err == nil {
 		d.Award = &a
 	}
 	return s.render(q, status, "challenge", c.Title, "challenges", d)
-}
-
-func regionOf(j string) string {
-	p := j
-	for len(p) > 2 && strings.HasSuffix(p, "00") {
-		p = p[:len(p)-2]
-	}
-	return p
 }
 
 func (s *Server) challengeAct(q *req) error {
