@@ -27,8 +27,9 @@ type authzCase struct {
 	// clauses; TestFulfilmentEndToEnd exercises it as each kind of account.
 	fulfil bool
 	// pools: a pool route, exercised as each kind of account by TestPoolsAPI;
-	// indicators: a 监测评价 route, by TestIndicatorsAPI.
-	pools, indicators bool
+	// indicators: a 监测评价 route, by TestIndicatorsAPI; challenges: a
+	// 揭榜挂帅 route, by TestChallengesAPI.
+	pools, indicators, challenges bool
 }
 
 // authz must name every route: a new route without a case fails the test.
@@ -75,6 +76,11 @@ var authz = map[string]authzCase{
 
 	"GET /api/v1/indicators":        {indicators: true},
 	"POST /api/v1/indicator-values": {indicators: true},
+
+	"GET /api/v1/challenges":               {challenges: true},
+	"POST /api/v1/challenges":              {challenges: true},
+	"GET /api/v1/challenges/{id}":          {challenges: true},
+	"POST /api/v1/challenges/{id}/actions": {challenges: true},
 }
 
 type account struct {
@@ -178,7 +184,7 @@ func TestAuthorisationEveryRoute(t *testing.T) {
 			t.Errorf("route %s has no authorisation case: add it to authz", key)
 			continue
 		}
-		if tc.public || tc.fulfil || tc.pools || tc.indicators || key == "DELETE /api/v1/session" {
+		if tc.public || tc.fulfil || tc.pools || tc.indicators || tc.challenges || key == "DELETE /api/v1/session" {
 			continue
 		}
 		for name, a := range accounts {
