@@ -54,7 +54,21 @@ type Bid struct {
 	Budget    BidBudget `json:"budget"`
 	Documents []string  `json:"documents"` // names of what is attached (实施方案, 承诺书 …)
 	Submitted string    `json:"submitted,omitempty"`
+	Checked   *Checked  `json:"checked,omitempty"` // what the submission check found
 }
+
+// Checked is what the submission check found, kept with the bid.
+type Checked struct {
+	IndirectCeiling *money.Fen     `json:"indirect_ceiling,omitempty"`
+	IndirectBasis   string         `json:"indirect_basis,omitempty"`
+	Award           money.Interval `json:"award"`
+	AwardOutcome    string         `json:"award_outcome"`
+	AwardBasis      string         `json:"award_basis"`
+}
+
+// DefaultAttachments are what a bid must attach unless the challenge says
+// otherwise: a local configuration (the documents name no list).
+var DefaultAttachments = []string{"实施方案", "承诺书"}
 
 // LeadPerson is the team's lead (揭榜负责人).
 func (b *Bid) LeadPerson() (Member, bool) {
@@ -64,6 +78,14 @@ func (b *Bid) LeadPerson() (Member, bool) {
 		}
 	}
 	return Member{}, false
+}
+
+// Head is the team's lead, or nil (for templates).
+func (b *Bid) Head() *Member {
+	if m, ok := b.LeadPerson(); ok {
+		return &m
+	}
+	return nil
 }
 
 // ForReview is who make the bid, for Conflicts and Assign.

@@ -139,3 +139,55 @@ func (db *DB) UpdateChallenge(ctx context.Context, c *project.Challenge, prev in
 		return db.challengeEvent(ctx, tx, c, e, before)
 	})
 }
+
+// CreateBid stores a submitted bid (one per challenge and lead unit) with
+// an audit entry and returns its id.
+func (db *DB) CreateBid(ctx context.Context, b *project.Bid, by string) (id int64, err error) {
+	defer errs.Wrap(&err, "store.CreateBid")
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bids WHERE challenge_id = $1 AND subject_id = $2`, b.Challenge, b.Lead).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return errs.E(errs.Conflict, "该单位已揭榜此榜单")
+		}
+		doc, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO bids (challenge_id, subject_id, doc, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			b.Challenge, b.Lead, string(doc), by, db.stamp()).Scan(&id); err != nil {
+			if isForeignKey(err) {
+				return errs.E(errs.NotFound, "no challenge %d or subject %q", b.Challenge, b.Lead)
+			}
+			return err
+		}
+		return db.audit(ctx, tx, by, "bid.submit", fmt.Sprintf("challenge/%d/bid/%d", b.Challenge, id), "", string(doc))
+	})
+	return id, err
+}
+
+// Bids lists a challenge's bids in the order they came.
+func (db *DB) Bids(ctx context.Context, challenge int64) (out []*project.Bid, err error) {
+	defer errs.Wrap(&err, "store.Bids(%d)", challenge)
+	rows, err := db.r.QueryContext(ctx, `SELECT id, doc FROM bids WHERE challenge_id = $1 ORDER BY id`, challenge)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, err
+		}
+		b := &project.Bid{}
+		if err := json.Unmarshal([]byte(doc), b); err != nil {
+			return nil, err
+		}
+		b.ID = fmt.Sprint(id)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

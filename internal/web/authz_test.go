@@ -342,6 +342,12 @@ var pageProbes = map[string][]probe{
 		{user: "ent-a", method: "POST", path: "/challenges/{draft}/act", want: 404},
 		{user: "staff-ww", method: "POST", path: "/challenges/{challenge}/act", want: 422},
 	},
+	"POST /challenges/{id}/bids": { // no fields: the form again, naming the age
+		{user: "", method: "POST", path: "/challenges/{challenge}/bids", want: 403},
+		{user: "staff-ww", method: "POST", path: "/challenges/{challenge}/bids", want: 403},
+		{user: "ent-a", method: "POST", path: "/challenges/{draft}/bids", want: 404},
+		{user: "ent-a", method: "POST", path: "/challenges/{challenge}/bids", want: 422},
+	},
 	"POST /console/challenges": { // no fields: the form again, naming them
 		{user: "", method: "POST", path: "/console/challenges", want: 403},
 		{user: "ent-a", method: "POST", path: "/console/challenges", want: 403},

@@ -23,7 +23,7 @@ func TestBrowserChallenge(t *testing.T) {
 	db, _ := storetest.Open(t, store.SQLite)
 	f := newFixtureOn(t, db, 0, func() time.Time { return time.Date(2025, 3, 3, 9, 0, 0, 0, Shanghai) })
 	base := f.srv.URL
-	var loc, published, public string
+	var loc, published, public, bids string
 	signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
 	act := func(sel string, fill map[string]string) chromedp.Tasks {
 		tasks := chromedp.Tasks{chromedp.WaitVisible(sel + ` button`)}
@@ -54,10 +54,25 @@ func TestBrowserChallenge(t *testing.T) {
 		signIn(base, "ent-a"),
 		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
 		act(`form.act-ask`, map[string]string{`input[name=text]`: "是否接受高校与企业联合揭榜？"}),
+		// the enterprise bids: direct 410万元 (equipment 100万元), indirect 90万元 ≤ 30% × 310万元 = 93万元
+		chromedp.SetValue(`#bid-form input[name=lead_name]`, "张工"),
+		chromedp.SetValue(`#bid-form input[name=lead_age]`, "38"),
+		chromedp.SetValue(`#bid-form input[name=lead_title]`, "高级工程师"),
+		chromedp.SetValue(`#bid-form textarea[name=members]`, "李博士,52,研究员"),
+		chromedp.SetValue(`#bid-form input[name="budget_设备费"]`, "100万元"),
+		chromedp.SetValue(`#bid-form input[name="budget_材料费"]`, "210万元"),
+		chromedp.SetValue(`#bid-form input[name="budget_劳务费"]`, "100万元"),
+		chromedp.SetValue(`#bid-form input[name=indirect]`, "90万元"),
+		chromedp.Click(`#bid-form input[value="实施方案"]`),
+		chromedp.Click(`#bid-form input[value="承诺书"]`),
+		navigating(chromedp.Click(`#bid-form button`)),
+		chromedp.WaitVisible(`#bid-list`),
+		shot(t, "challenge-bid"),
 		signOut,
 		signIn(base, "staff-ww"),
 		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
 		act(`form.act-answer`, map[string]string{`input[name=text]`: "接受，牵头单位须在本市注册"}),
+		chromedp.Text(`#bid-list`, &bids),
 		signOut,
 		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
 		chromedp.WaitVisible(`#chal-qa`),
@@ -76,6 +91,14 @@ func TestBrowserChallenge(t *testing.T) {
 		if !strings.Contains(public, want) {
 			t.Errorf("the public page lacks %q", want)
 		}
+	}
+	for _, want := range []string{"张工（38岁，高级工程师）", "500万元", "90万元", "≤ 93万元", "50万元–100万元"} {
+		if !strings.Contains(bids, want) {
+			t.Errorf("the bureau's list of bids lacks %q:\n%s", want, bids)
+		}
+	}
+	if strings.Contains(public, "张工") {
+		t.Error("the public sees the bids")
 	}
 	if strings.Contains(public, "办理记录") {
 		t.Error("the public sees the bureau's history")

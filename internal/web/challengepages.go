@@ -91,14 +91,21 @@ func (s *Server) challengeCreate(q *req) error {
 }
 
 type challengeData struct {
-	C       *project.Challenge
-	Award   *project.Amount
-	History []store.ChallengeEvent
-	Staff   bool
-	CanAsk  bool
-	Done    string
-	Error   string
+	C           *project.Challenge
+	Award       *project.Amount
+	History     []store.ChallengeEvent
+	Staff       bool
+	CanAsk      bool
+	CanBid      bool
+	Bids        []*project.Bid
+	Categories  []string // budget categories the form asks for
+	Attachments []string
+	Done        string
+	Error       string
 }
+
+// bidCategories are the budget categories the bid form asks for (预算科目).
+var bidCategories = []string{"设备费", "材料费", "测试化验加工费", "劳务费", "差旅会议费", "其他"}
 
 func (s *Server) challengePage(q *req) error {
 	return s.showChallenge(q, http.StatusOK, q.r.URL.Query().Get("done"), "")
@@ -120,6 +127,13 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 	if a, err := svc.Award(c); err == nil {
 		d.Award = &a
 	}
+	d.Categories, d.Attachments = bidCategories, project.DefaultAttachments
+	if q.user != nil && (d.Staff || q.user.Role == auth.Enterprise) {
+		if d.Bids, err = svc.Bids(q.r.Context(), *q.user, id); err != nil {
+			return err
+		}
+	}
+	d.CanBid = d.CanAsk && len(d.Bids) == 0
 	return s.render(q, status, "challenge", c.Title, "challenges", d)
 }
 
@@ -143,3 +157,74 @@ func (s *Server) challengeAct(q *req) error {
 }
 
 var challengeActZh = map[string]string{"publish": "发榜", "ask": "提问", "answer": "答复", "withdraw": "撤榜", "close": "揭榜截止"}
+
+// challengeBid submits the enterprise's bid from the challenge page's form.
+func (s *Server) challengeBid(q *req) error {
+	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errs.E(errs.NotFound, "没有编号为 %q 的榜单", q.r.PathValue("id"))
+	}
+	if q.user.Role != auth.Enterprise {
+		return errs.E(errs.Permission, "揭榜由企业或科研单位以本单位账号提交")
+	}
+	f := q.r.PostForm
+	again := func(msg string) error { return s.showChallenge(q, http.StatusUnprocessableEntity, "", msg) }
+	member := func(id, name, age, title, role string) (project.Member, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(age))
+		if err != nil {
+			return project.Member{}, fmt.Errorf("%s的年龄 %q 不是数字", name, age)
+		}
+		if id = strings.TrimSpace(id); id == "" {
+			id = strings.TrimSpace(name) // no registry id given: the declared name stands for the person
+		}
+		return project.Member{Person: id, Name: strings.TrimSpace(name), Age: n, Title: strings.TrimSpace(title), Role: role}, nil
+	}
+	lead, err := member(f.Get("lead_id"), f.Get("lead_name"), f.Get("lead_age"), f.Get("lead_title"), "lead")
+	if err != nil {
+		return again(err.Error())
+	}
+	b := &project.Bid{Team: []project.Member{lead}, Budget: project.BidBudget{Categories: map[string]money.Fen{}, Equipment: "设备费"}}
+	for i, line := range strings.Split(f.Get("members"), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		parts := strings.Split(strings.ReplaceAll(line, "，", ","), ",")
+		if len(parts) < 3 {
+			return again(fmt.Sprintf("团队成员第%d行应为“姓名,年龄,职称[,人员编号]”", i+1))
+		}
+		pid := ""
+		if len(parts) > 3 {
+			pid = parts[3]
+		}
+		m, err := member(pid, parts[0], parts[1], parts[2], "member")
+		if err != nil {
+			return again(err.Error())
+		}
+		b.Team = append(b.Team, m)
+	}
+	for _, c := range bidCategories {
+		v := strings.TrimSpace(f.Get("budget_" + c))
+		if v == "" {
+			continue
+		}
+		fen, err := money.Parse(v)
+		if err != nil {
+			return again(fmt.Sprintf("%s %q 看不懂：写成 100万元", c, v))
+		}
+		b.Budget.Categories[c] = fen
+	}
+	if v := strings.TrimSpace(f.Get("indirect")); v != "" {
+		if b.Budget.Indirect, err = money.Parse(v); err != nil {
+			return again(fmt.Sprintf("间接费用 %q 看不懂：写成 90万元", v))
+		}
+	}
+	b.Documents = f["attachments"]
+	if _, err := s.challengeSvc().Submit(q.r.Context(), *q.user, id, b); err != nil {
+		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
+			return err
+		}
+		return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
+	}
+	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#bids", id, url.QueryEscape("揭榜")), http.StatusSeeOther)
+	return nil
+}

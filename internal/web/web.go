@@ -130,6 +130,7 @@ var Pages = []Page{
 	{"GET", "/challenges", Public, (*Server).challengeList},
 	{"GET", "/challenges/{id}", Public, (*Server).challengePage},
 	{"POST", "/challenges/{id}/act", SignedIn, (*Server).challengeAct},
+	{"POST", "/challenges/{id}/bids", SignedIn, (*Server).challengeBid},
 	{"POST", "/console/challenges", Console, (*Server).challengeCreate},
 	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
 	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},

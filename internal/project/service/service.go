@@ -7,6 +7,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"kechuang/internal/auth"
@@ -121,4 +123,85 @@ func (s *Service) Award(c *project.Challenge) (project.Amount, error) {
 	// a bidder of the jurisdiction (the clause reads the undertaking unit's region)
 	return project.Evaluate(s.Engine, c.Clause, project.Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
 		Budget: project.Budget{Total: c.Total}, Subject: facts.Subject{ID: "bidder", Kind: "enterprise", Region: c.Region}})
+}
+
+// indirectClause is the limit clause on indirect costs (tagged 间接费用) of
+// the document whose clause c is, or "".
+func (s *Service) indirectClause(clause string) string {
+	c, ok := s.Engine.ClauseByID(clause)
+	if !ok {
+		return ""
+	}
+	for _, l := range s.Engine.Clauses {
+		if l.Kind == "limit" && l.Doc.ID == c.Doc.ID && slices.Contains(l.Tags, "间接费用") {
+			return l.ID
+		}
+	}
+	return ""
+}
+
+// Submit checks enterprise u's bid for challenge id and stores it, or
+// returns every problem (nothing stored). The lead is u's own unit.
+func (s *Service) Submit(ctx context.Context, u auth.User, id int64, b *project.Bid) (*project.Submission, error) {
+	if u.Role != auth.Enterprise {
+		return nil, errs.E(errs.Permission, "揭榜由企业或科研单位以本单位账号提交")
+	}
+	c, _, err := s.Get(ctx, &u, id)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := s.Store.Facts(ctx, u.Subject)
+	if err != nil {
+		return nil, err
+	}
+	b.Challenge, b.Lead, b.Region, b.Submitted = id, u.Subject, f.Subject.Region, s.today()
+	sub := project.CheckSubmission(s.Engine, c, b, s.today(), s.indirectClause(c.Clause), project.DefaultAttachments)
+	if len(sub.Problems) > 0 {
+		var l errs.List
+		for _, p := range sub.Problems {
+			var e *errs.Error
+			if errors.As(p, &e) {
+				l = append(l, e)
+			} else {
+				l = append(l, errs.E(errs.Invalid, "%v", p))
+			}
+		}
+		return &sub, l
+	}
+	ch := &project.Checked{}
+	if in := sub.Indirect; in != nil {
+		ceiling := in.Ceiling.Interval.Max
+		ch.IndirectCeiling, ch.IndirectBasis = &ceiling, "《"+in.Ceiling.Document+"》"+in.Ceiling.Section
+	}
+	if a := sub.Award; a != nil {
+		ch.Award, ch.AwardOutcome, ch.AwardBasis = a.Interval, a.Outcome.String(), "《"+a.Document+"》"+a.Section
+	}
+	b.Checked = ch
+	if _, err := s.Store.CreateBid(ctx, b, u.ID); err != nil {
+		return nil, err
+	}
+	return &sub, nil
+}
+
+// Bids lists challenge id's bids for u: every one to the staff of its
+// jurisdiction, an enterprise its own.
+func (s *Service) Bids(ctx context.Context, u auth.User, id int64) ([]*project.Bid, error) {
+	c, _, err := s.Get(ctx, &u, id)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := s.Store.Bids(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if staffOf(u, c.Region) {
+		return bs, nil
+	}
+	var own []*project.Bid
+	for _, b := range bs {
+		if u.Role == auth.Enterprise && b.Lead == u.Subject {
+			own = append(own, b)
+		}
+	}
+	return own, nil
 }

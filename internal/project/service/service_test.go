@@ -78,3 +78,63 @@ func TestChallengeList(t *testing.T) {
 		}
 	})
 }
+
+// TestSubmitBid: an enterprise's bid is checked and stored with what the
+// check found (the ceiling of 武威 四（一）5 and the award of 四（一）3); a bid
+// with problems stores nothing; a second bid of the same unit conflicts;
+// staff see every bid, another enterprise none.
+func TestSubmitBid(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
+		ctx := context.Background()
+		s := &Service{Engine: rulestest.Library(t), Store: db, Now: func() time.Time { return time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC) }}
+		for _, id := range []string{"u1", "u2"} {
+			if _, err := db.PutFacts(ctx, []byte(`{"subject": {"id": "`+id+`", "kind": "enterprise", "region": "620602"}}`), store.Entry{Source: "import", By: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ww := auth.User{ID: "ww", Role: auth.Staff, Jurisdiction: "620600"}
+		firm := auth.User{ID: "firm", Role: auth.Enterprise, Subject: "u1"}
+		other := auth.User{ID: "other", Role: auth.Enterprise, Subject: "u2"}
+		c := &project.Challenge{Title: "光伏板自清洁", Problem: "风沙", Indicators: []string{"效率恢复≥95%"}, Total: money.Fen(500_000_000),
+			Deadline: "2025-06-30", EndUser: "某公司", Issuer: "市科技局", Clause: "ww-challenge"}
+		id, err := s.Create(ctx, ww, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
+			t.Fatal(err)
+		}
+		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
+		bid := func(materials money.Fen) *project.Bid {
+			return &project.Bid{Team: []project.Member{{Person: "p1", Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
+				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": materials, "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
+				Documents: []string{"实施方案", "承诺书"}}
+		}
+		if _, err := s.Submit(ctx, firm, id, bid(wan(200))); errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("a bid short of the total: %v", err)
+		}
+		if bs, _ := s.Bids(ctx, ww, id); len(bs) != 0 {
+			t.Fatalf("a refused bid was stored: %+v", bs)
+		}
+		if _, err := s.Submit(ctx, firm, id, bid(wan(210))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Submit(ctx, firm, id, bid(wan(210))); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a second bid of the same unit: %v", err)
+		}
+		bs, err := s.Bids(ctx, ww, id)
+		if err != nil || len(bs) != 1 || bs[0].Lead != "u1" || bs[0].Checked == nil || *bs[0].Checked.IndirectCeiling != wan(93) ||
+			bs[0].Checked.Award.Min != wan(50) || bs[0].Checked.Award.Max != wan(100) || bs[0].Checked.AwardOutcome != "entitled" {
+			t.Fatalf("the stored bid: %+v %v", bs, err)
+		}
+		if bs, _ := s.Bids(ctx, other, id); len(bs) != 0 {
+			t.Errorf("another enterprise sees %d bids", len(bs))
+		}
+		if bs, _ := s.Bids(ctx, firm, id); len(bs) != 1 {
+			t.Errorf("the bidder sees %d bids", len(bs))
+		}
+		if _, err := s.Submit(ctx, ww, id, bid(wan(210))); errs.KindOf(err) != errs.Permission {
+			t.Errorf("staff submit a bid: %v", err)
+		}
+	})
+}
