@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -63,5 +64,34 @@ func TestIndicatorValues(t *testing.T) {
 	}
 	if vs, _ := f.db.IndicatorValues(ctx, "tech_contract_value", "620600", false); len(vs) != 2 || vs[1].Value != "18.5" {
 		t.Errorf("imported: %+v", vs)
+	}
+}
+
+// TestChallengeBidHTTP: an enterprise bids on the fixture's published
+// challenge over plain HTTP (no browser): a bid with a problem is refused
+// naming it, a good one is stored and listed for the bureau with its
+// lead's age and title, and not shown to another enterprise.
+func TestChallengeBidHTTP(t *testing.T) {
+	f := newFixture(t, 0)
+	path := fmt.Sprintf("/challenges/%d", f.challenge)
+	firm := f.login(t, "ent-a")
+	form := url.Values{"lead_name": {"张工"}, "lead_age": {"38"}, "lead_title": {"高级工程师"}, "members": {"李博士,52,研究员"},
+		"budget_设备费": {"100万元"}, "budget_材料费": {"210万元"}, "budget_劳务费": {"100万元"}, "indirect": {"90万元"}, "attachments": {"实施方案"}}
+	if res := firm.postCSRF(path+"/bids", form); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "缺少附件：承诺书") {
+		t.Errorf("a bid without 承诺书: %d", res.status)
+	}
+	form["attachments"] = []string{"实施方案", "承诺书"}
+	if res := firm.postCSRF(path+"/bids", form); res.status != http.StatusSeeOther {
+		t.Fatalf("a good bid: %d %.500s", res.status, res.body)
+	}
+	if res := firm.postCSRF(path+"/bids", form); res.status != http.StatusConflict {
+		t.Errorf("a second bid: %d", res.status)
+	}
+	staff := f.login(t, "staff-ww").get(path)
+	if !strings.Contains(staff.body, "张工（38岁，高级工程师）") || !strings.Contains(staff.body, `id="bid-list"`) {
+		t.Errorf("the bureau does not see the bid")
+	}
+	if other := f.login(t, "ent-b").get(path); strings.Contains(other.body, "张工") {
+		t.Errorf("another enterprise sees the bid")
 	}
 }
