@@ -8,6 +8,7 @@ package service
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -204,4 +205,69 @@ func (s *Service) Bids(ctx context.Context, u auth.User, id int64) ([]*project.B
 		}
 	}
 	return own, nil
+}
+
+// Parties are who make bid b: the lead and co-applicant units, the team.
+func Parties(b *project.Bid) project.Parties {
+	p := project.Parties{ID: b.ID, Units: append([]string{b.Lead}, b.Partners...)}
+	for _, m := range b.Team {
+		if m.Person != "" {
+			p.People = append(p.People, m.Person)
+		}
+	}
+	return p
+}
+
+// Assign proposes reviewers for challenge id's bids: per experts of field
+// ("" any) for each bid from experts, none tied to the bid through the
+// registry (appointments in force today in the facts of the bidders' and
+// the experts' units) or through declared ties. Staff of the challenge's
+// jurisdiction only. Excluded pairs are returned with their reasons so the
+// assignment can be checked and kept with the review file.
+func (s *Service) Assign(ctx context.Context, u auth.User, id int64, experts []project.Expert, declared []project.Tie, per int, field string) (*project.Assignment, error) {
+	c, _, err := s.Get(ctx, &u, id)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(u, c.Region) {
+		return nil, errs.E(errs.Permission, "评审专家由榜单所在辖区的科技部门指派")
+	}
+	bs, err := s.Store.Bids(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(bs) == 0 {
+		return nil, errs.E(errs.Conflict, "榜单 %d 还没有揭榜申请，无需指派专家", id)
+	}
+	units := map[string]bool{}
+	var parties []project.Parties
+	for _, b := range bs {
+		p := Parties(b)
+		parties = append(parties, p)
+		for _, x := range p.Units {
+			units[x] = true
+		}
+	}
+	for _, e := range experts {
+		if e.Unit != "" {
+			units[e.Unit] = true
+		}
+	}
+	var subjects []*facts.Facts
+	for _, x := range slices.Sorted(maps.Keys(units)) {
+		f, _, err := s.Store.Facts(ctx, x)
+		if errs.KindOf(err) == errs.NotFound {
+			continue // a unit outside the registry has no recorded ties
+		}
+		if err != nil {
+			return nil, err
+		}
+		subjects = append(subjects, f)
+	}
+	at, err := policy.ParseDate(s.today())
+	if err != nil {
+		return nil, err
+	}
+	ties := append(project.TiesFromFacts(subjects, at), declared...)
+	return project.Assign(experts, parties, ties, per, field)
 }

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -135,6 +137,99 @@ func TestSubmitBid(t *testing.T) {
 		}
 		if _, err := s.Submit(ctx, ww, id, bid(wan(210))); errs.KindOf(err) != errs.Permission {
 			t.Errorf("staff submit a bid: %v", err)
+		}
+	})
+}
+
+// TestAssignFromRegistry: an expert tied to a bidder through the registry
+// — an appointment in force in a bidder's facts, a team member employed at
+// the expert's unit — or through a declaration is never assigned to that
+// bid; an appointment that has ended is no tie.
+func TestAssignFromRegistry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
+		ctx := context.Background()
+		s := &Service{Engine: rulestest.Library(t), Store: db, Now: func() time.Time { return time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC) }}
+		put := func(doc string) {
+			t.Helper()
+			if _, err := db.PutFacts(ctx, []byte(doc), store.Entry{Source: "import", By: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// e1 is 科技副总 of u1 (in force); e5 was, until 2024 (ended).
+		put(`{"subject": {"id": "u1", "kind": "enterprise", "region": "620602"}, "appointments": [
+			{"id": "a1", "kind": "tech_vp", "level": "city", "role": "person", "person": "e1", "from": "2024-01-01"},
+			{"id": "a2", "kind": "tech_vp", "level": "city", "role": "person", "person": "e5", "from": "2022-01-01", "to": "2024-06-30"}]}`)
+		put(`{"subject": {"id": "u2", "kind": "enterprise", "region": "620602"}}`)
+		// u2's lead researcher p2 is a 科技特派员 sent by institute inst, where e2 works.
+		put(`{"subject": {"id": "inst", "kind": "institute", "region": "620602"}, "appointments": [
+			{"id": "a3", "kind": "tech_commissioner", "level": "city", "role": "person", "person": "p2", "from": "2023-05-01"}]}`)
+		ww := auth.User{ID: "ww", Role: auth.Staff, Jurisdiction: "620600"}
+		c := &project.Challenge{Title: "光伏板自清洁", Problem: "风沙", Indicators: []string{"效率恢复≥95%"}, Total: money.Fen(500_000_000),
+			Deadline: "2025-06-30", EndUser: "某公司", Issuer: "市科技局", Clause: "ww-challenge"}
+		id, err := s.Create(ctx, ww, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		experts := []project.Expert{
+			{ID: "e1", Name: "甲", Unit: "x1", Fields: []string{"新能源"}},
+			{ID: "e2", Name: "乙", Unit: "inst", Fields: []string{"新能源"}},
+			{ID: "e3", Name: "丙", Unit: "x3", Fields: []string{"新能源"}},
+			{ID: "e4", Name: "丁", Unit: "x4", Fields: []string{"新能源"}},
+			{ID: "e5", Name: "戊", Unit: "x5", Fields: []string{"新能源"}},
+		}
+		declared := []project.Tie{{A: "e3", B: "u1", Kind: "declared", Source: "e3 的回避申报"}}
+		if _, err := s.Assign(ctx, ww, id, experts, declared, 2, "新能源"); errs.KindOf(err) != errs.Conflict {
+			t.Fatalf("assigned reviewers to a challenge with no bids: %v", err)
+		}
+		if _, err := s.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
+			t.Fatal(err)
+		}
+		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
+		bid := func(person string) *project.Bid {
+			return &project.Bid{Team: []project.Member{{Person: person, Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
+				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(210), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
+				Documents: []string{"实施方案", "承诺书"}}
+		}
+		for subject, person := range map[string]string{"u1": "p1", "u2": "p2"} {
+			if _, err := s.Submit(ctx, auth.User{ID: subject, Role: auth.Enterprise, Subject: subject}, id, bid(person)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Assign(ctx, auth.User{ID: "fx", Role: auth.Staff, Jurisdiction: "130407"}, id, experts, declared, 2, "新能源"); errs.KindOf(err) != errs.Permission {
+			t.Errorf("staff of another jurisdiction assigned reviewers: %v", err)
+		}
+		a, err := s.Assign(ctx, ww, id, experts, declared, 2, "新能源")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, _ := s.Bids(ctx, ww, id)
+		byLead := map[string]string{}
+		for _, b := range bs {
+			byLead[b.Lead] = b.ID
+		}
+		never := map[string][]string{byLead["u1"]: {"e1", "e3"}, byLead["u2"]: {"e2"}}
+		for bid, banned := range never {
+			got := a.Reviewers[bid]
+			if len(got) != 2 {
+				t.Errorf("bid %s: %d reviewers %v", bid, len(got), got)
+			}
+			for _, e := range banned {
+				if slices.Contains(got, e) {
+					t.Errorf("bid %s was given conflicted expert %s: %v", bid, e, got)
+				}
+			}
+		}
+		excluded := map[string]string{}
+		for _, x := range a.Excluded {
+			excluded[x.Expert+"/"+x.Bid] = x.Kind
+		}
+		want := map[string]string{"e1/" + byLead["u1"]: "employment", "e3/" + byLead["u1"]: "declared", "e2/" + byLead["u2"]: "same_unit"}
+		if !maps.Equal(excluded, want) {
+			t.Errorf("excluded %v, want %v (e5's ended appointment is no tie)", excluded, want)
+		}
+		// with only three experts free of u1's bid, four each cannot be met
+		if _, err := s.Assign(ctx, ww, id, experts, declared, 4, "新能源"); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("four reviewers each from a pool that cannot give them: %v", err)
 		}
 	})
 }
