@@ -45,6 +45,7 @@ type Challenge struct {
 	Ended      string         `json:"ended,omitempty"`
 	Reason     string         `json:"reason,omitempty"` // why it was withdrawn
 	QA         []QA           `json:"qa,omitempty"`
+	Review     *Review        `json:"review,omitempty"` // 评审, once closed
 	Version    int            `json:"version"`
 }
 

@@ -15,6 +15,7 @@ import (
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/project"
 	"kechuang/internal/rules"
@@ -75,6 +76,14 @@ func (s *Service) Get(ctx context.Context, u *auth.User, id int64) (*project.Cha
 			}
 		}
 		c.QA, hist = public, nil
+		// the public sees the ranking once it is put up for 公示, never the
+		// experts, their sheets or the exclusions
+		if r := c.Review; r != nil {
+			c.Review = nil
+			if r.Notice != nil {
+				c.Review = &project.Review{Ranking: r.Ranking, Line: r.Line, Notice: r.Notice}
+			}
+		}
 	}
 	return c, hist, nil
 }
@@ -270,4 +279,55 @@ func (s *Service) Assign(ctx context.Context, u auth.User, id int64, experts []p
 	}
 	ties := append(project.TiesFromFacts(subjects, at), declared...)
 	return project.Assign(experts, parties, ties, per, field)
+}
+
+// Review performs a review step on closed challenge id seen at version
+// (0: any): assign computes who reviews which bid from a.Experts and the
+// declared ties (per experts each, of field); rank takes each bid's
+// request as the most its award may be. Staff of the challenge's
+// jurisdiction only.
+func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int, a project.ReviewAct, declared []project.Tie, per int, field string) (*project.Challenge, error) {
+	c, _, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(u, c.Region) {
+		if !c.Public() {
+			return nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
+		}
+		return nil, errs.E(errs.Permission, "评审由榜单所在辖区的科技部门组织")
+	}
+	if version != 0 && version != c.Version {
+		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
+	}
+	a.By, a.Today = u.ID, s.today()
+	switch a.Act {
+	case "assign":
+		if a.Assignment, err = s.Assign(ctx, u, id, a.Experts, declared, per, field); err != nil {
+			return nil, err
+		}
+	case "rank":
+		bs, err := s.Store.Bids(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		a.Asked = map[string]money.Fen{}
+		for _, b := range bs {
+			if b.Checked != nil {
+				a.Asked[b.ID] = b.Checked.Award.Max
+			}
+		}
+	}
+	prev := c.Version
+	if err := project.ApplyReview(c, a); err != nil {
+		return nil, err
+	}
+	text := a.Act
+	if a.Act == "score" {
+		text = "专家 " + a.Sheet.Expert + " 对申报 " + a.Sheet.Bid + " 的评分表"
+	}
+	if err := s.Store.UpdateChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "review." + a.Act, Text: text}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

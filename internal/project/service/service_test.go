@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -230,6 +231,127 @@ func TestAssignFromRegistry(t *testing.T) {
 		// with only three experts free of u1's bid, four each cannot be met
 		if _, err := s.Assign(ctx, ww, id, experts, declared, 4, "新能源"); errs.KindOf(err) != errs.Conflict {
 			t.Errorf("four reviewers each from a pool that cannot give them: %v", err)
+		}
+	})
+}
+
+// TestReviewToNotice walks a closed challenge's review: assignment free of
+// conflicts, sheets only from the assigned, ranking only once every sheet
+// is in, the funding line, then 公示 — the public seeing the ranking only
+// then, never the experts.
+func TestReviewToNotice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
+		ctx := context.Background()
+		now := time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC)
+		s := &Service{Engine: rulestest.Library(t), Store: db, Now: func() time.Time { return now }}
+		for _, doc := range []string{
+			`{"subject": {"id": "u1", "kind": "enterprise", "region": "620602"}, "appointments": [{"id": "a1", "kind": "tech_vp", "level": "city", "role": "person", "person": "e1", "from": "2024-01-01"}]}`,
+			`{"subject": {"id": "u2", "kind": "enterprise", "region": "620602"}}`,
+			`{"subject": {"id": "u3", "kind": "enterprise", "region": "620602"}}`,
+		} {
+			if _, err := db.PutFacts(ctx, []byte(doc), store.Entry{Source: "import", By: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ww := auth.User{ID: "ww", Role: auth.Staff, Jurisdiction: "620600"}
+		c := &project.Challenge{Title: "光伏板自清洁", Problem: "风沙", Indicators: []string{"效率恢复≥95%"}, Total: money.Fen(500_000_000),
+			Deadline: "2025-03-31", EndUser: "某公司", Issuer: "市科技局", Clause: "ww-challenge"}
+		id, err := s.Create(ctx, ww, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Act(ctx, ww, id, 0, project.ChallengeAct{Act: "publish"}); err != nil {
+			t.Fatal(err)
+		}
+		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
+		for _, u := range []string{"u1", "u2", "u3"} {
+			b := &project.Bid{Team: []project.Member{{Person: "p-" + u, Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
+				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(210), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
+				Documents: []string{"实施方案", "承诺书"}}
+			if _, err := s.Submit(ctx, auth.User{ID: u, Role: auth.Enterprise, Subject: u}, id, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		experts := []project.Expert{{ID: "e1", Unit: "x1"}, {ID: "e2", Unit: "x2"}, {ID: "e3", Unit: "x3"}}
+		rubric := project.Rubric{Items: []project.RubricItem{{ID: "tech", Name: "技术方案", Max: 60}, {ID: "team", Name: "团队能力", Max: 40}}}
+		assign := project.ReviewAct{Act: "assign", Rubric: rubric, Experts: experts, Spread: 30}
+		if _, err := s.Review(ctx, ww, id, 0, assign, nil, 2, ""); errs.KindOf(err) != errs.Conflict {
+			t.Fatalf("a review before the deadline: %v", err)
+		}
+		now = time.Date(2025, 4, 1, 2, 0, 0, 0, time.UTC)
+		if _, err := s.Act(ctx, ww, id, 0, project.ChallengeAct{Act: "close"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err = s.Review(ctx, ww, id, 0, assign, nil, 2, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, _ := s.Bids(ctx, ww, id)
+		bidOf := map[string]string{}
+		for _, b := range bs {
+			bidOf[b.Lead] = b.ID
+		}
+		if got := c.Review.Assigned.Reviewers[bidOf["u1"]]; slices.Contains(got, "e1") || len(got) != 2 {
+			t.Fatalf("u1's bid reviewers %v: e1 is u1's 科技副总", got)
+		}
+		score := func(e, lead string, tech, team int) error {
+			_, err := s.Review(ctx, ww, id, 0, project.ReviewAct{Act: "score", Sheet: project.Sheet{Expert: e, Bid: bidOf[lead], Points: map[string]int{"tech": tech, "team": team}}}, nil, 0, "")
+			return err
+		}
+		if err := score("e1", "u1", 50, 30); errs.KindOf(err) != errs.Permission {
+			t.Errorf("a sheet from an expert not assigned (conflicted): %v", err)
+		}
+		if err := score("e2", "u1", 61, 30); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("61 points of 60: %v", err)
+		}
+		line := project.Line{Budget: wan(200), Pass: 60_00, Teams: 2}
+		points := map[string][2]int{"u1": {55, 35}, "u2": {50, 30}, "u3": {30, 20}}
+		first := true
+		for _, lead := range []string{"u1", "u2", "u3"} {
+			for _, e := range c.Review.Assigned.Reviewers[bidOf[lead]] {
+				if err := score(e, lead, points[lead][0], points[lead][1]); err != nil {
+					t.Fatal(err)
+				}
+				if first {
+					first = false
+					if _, err := s.Review(ctx, ww, id, 0, project.ReviewAct{Act: "rank", Line: line}, nil, 0, ""); errs.KindOf(err) != errs.Conflict {
+						t.Errorf("ranked with sheets missing: %v", err)
+					}
+				}
+			}
+		}
+		c, err = s.Review(ctx, ww, id, 0, project.ReviewAct{Act: "rank", Line: line}, nil, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range c.Review.Ranking {
+			got = append(got, fmt.Sprintf("%d %s %s %v", r.Rank, r.Bid, r.Score(), r.Funded))
+		}
+		// each asks its award's most, 100万 (10%—20% of 500万, ≤100万): the 200万 covers two
+		want := []string{"1 " + bidOf["u1"] + " 90.00 true", "2 " + bidOf["u2"] + " 80.00 true", "3 " + bidOf["u3"] + " 50.00 false"}
+		if !slices.Equal(got, want) {
+			t.Errorf("ranking %v, want %v", got, want)
+		}
+		if err := score("e2", "u2", 10, 10); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a sheet changed after the ranking: %v", err)
+		}
+		pub, _, _ := s.Get(ctx, nil, id)
+		if pub.Review != nil {
+			t.Errorf("the public sees the review before 公示: %+v", pub.Review)
+		}
+		if _, err := s.Review(ctx, ww, id, 0, project.ReviewAct{Act: "publicise", From: "2025-04-02", To: "2025-03-30"}, nil, 0, ""); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("a notice ending before it starts: %v", err)
+		}
+		if _, err := s.Review(ctx, ww, id, 0, project.ReviewAct{Act: "publicise", From: "2025-04-02", To: "2025-04-08"}, nil, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		pub, _, _ = s.Get(ctx, nil, id)
+		if pub.Review == nil || len(pub.Review.Ranking) != 3 || pub.Review.Notice.To != "2025-04-08" || pub.Review.Experts != nil || pub.Review.Sheets != nil || pub.Review.Assigned != nil {
+			t.Errorf("the public view after 公示: %+v", pub.Review)
+		}
+		if _, err := s.Review(ctx, auth.User{ID: "u1", Role: auth.Enterprise, Subject: "u1"}, id, 0, project.ReviewAct{Act: "publicise"}, nil, 0, ""); errs.KindOf(err) != errs.Permission {
+			t.Errorf("a bidder acting on the review: %v", err)
 		}
 	})
 }
