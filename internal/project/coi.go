@@ -20,7 +20,7 @@ type Tie struct {
 	Source string // where it is recorded: the facts record, the declaration
 }
 
-var tieZh = map[string]string{"employment": "任职", "shareholding": "持股", "legal_rep": "法定代表人", "co_applicant": "共同申报", "declared": "本人申报的关系"}
+var tieZh = map[string]string{"employment": "任职", "shareholding": "持股", "legal_rep": "法定代表人", "co_applicant": "共同申报", "declared": "本人申报的"}
 
 // Expert is a reviewer (评审专家) in the pool.
 type Expert struct {

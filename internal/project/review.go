@@ -130,6 +130,7 @@ func Agree(r Rubric, sheets []Sheet, spread int) (map[string]Consensus, error) {
 // Ranked is a bid's place and whether it is above the funding line.
 type Ranked struct {
 	Consensus
+	Lead   string // the bid's lead unit, named in the 公示
 	Rank   int
 	Asked  money.Fen
 	Funded bool
@@ -141,7 +142,8 @@ type Ranked struct {
 // while the score reaches pass (in hundredths), the budget lasts and fewer
 // than teams have been funded (赛马: several teams may run; 0 for no limit).
 // The line is not skipped: once a bid does not fit, none below it is
-// funded, and each says why.
+// funded, and each says why. A bid the clause gives nothing (asked 0) is
+// not funded and draws no line.
 func FundingLine(cs map[string]Consensus, asked map[string]money.Fen, budget money.Fen, pass int64, teams int) []Ranked {
 	var out []Ranked
 	for bid, c := range cs {
@@ -158,6 +160,8 @@ func FundingLine(cs map[string]Consensus, asked map[string]money.Fen, budget mon
 		}
 		r := &out[i]
 		switch {
+		case r.Asked <= 0: // the clause gives this bid nothing (not in force, not met): no place on the line
+			r.Why = "按政策条款无资助金额"
 		case line:
 			r.Why = "位于资助线以下"
 		case r.Centi < pass:

@@ -70,4 +70,10 @@ func TestFundingLine(t *testing.T) {
 	if got := funded(all); len(got) != 4 || all[4].Funded || all[4].Why == "" {
 		t.Errorf("pass 70.00: funded %v, last %+v", got, all[4])
 	}
+	// a bid the clause gives nothing (the document out of force) is passed over without drawing the line
+	asked["a"] = 0
+	rs = FundingLine(cs, asked, wan(300), 6000, 0)
+	if got := funded(rs); len(got) != 3 || got[0] != "c" || got[1] != "b" || got[2] != "d" || rs[0].Why != "按政策条款无资助金额" {
+		t.Errorf("a bid asking nothing: funded %v, first %+v", got, rs[0])
+	}
 }

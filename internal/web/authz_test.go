@@ -348,6 +348,13 @@ var pageProbes = map[string][]probe{
 		{user: "ent-a", method: "POST", path: "/challenges/{draft}/bids", want: 404},
 		{user: "ent-a", method: "POST", path: "/challenges/{challenge}/bids", want: 422},
 	},
+	"POST /challenges/{id}/review": { // the challenge is still open: refused, saying the review comes after the deadline
+		{user: "", method: "POST", path: "/challenges/{challenge}/review", want: 403},
+		{user: "ent-a", method: "POST", path: "/challenges/{challenge}/review", want: 403},
+		{user: "ent-a", method: "POST", path: "/challenges/{draft}/review", want: 404},
+		{user: "staff-fx", method: "POST", path: "/challenges/{challenge}/review", want: 403},
+		{user: "staff-ww", method: "POST", path: "/challenges/{challenge}/review", want: 409},
+	},
 	"POST /console/challenges": { // no fields: the form again, naming them
 		{user: "", method: "POST", path: "/console/challenges", want: 403},
 		{user: "ent-a", method: "POST", path: "/console/challenges", want: 403},

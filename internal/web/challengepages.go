@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,6 +101,9 @@ type challengeData struct {
 	Bids        []*project.Bid
 	Categories  []string // budget categories the form asks for
 	Attachments []string
+	Pairs       []reviewPair // the review's assigned pairs (staff)
+	Pending     []reviewPair // those without a sheet yet
+	Rubric      string       // the review form's starting rubric
 	Done        string
 	Error       string
 }
@@ -134,6 +138,18 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 		}
 	}
 	d.CanBid = d.CanAsk && len(d.Bids) == 0
+	if d.Staff {
+		leads := map[string]string{}
+		for _, b := range d.Bids {
+			leads[b.ID] = b.Lead
+		}
+		d.Pairs, d.Rubric = reviewPairs(c, leads), defaultRubric
+		for _, p := range d.Pairs {
+			if !p.In {
+				d.Pending = append(d.Pending, p)
+			}
+		}
+	}
 	return s.render(q, status, "challenge", c.Title, "challenges", d)
 }
 
@@ -227,4 +243,168 @@ func (s *Server) challengeBid(q *req) error {
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#bids", id, url.QueryEscape("揭榜")), http.StatusSeeOther)
 	return nil
+}
+
+// defaultRubric is the rubric the review form starts from: a local
+// configuration (the documents name no items), edited per challenge.
+const defaultRubric = "tech,技术方案与指标可达性,40\nteam,团队与基础条件,30\nbudget,经费预算合理性,15\nuse,应用前景与验收用户意见,15"
+
+// reviewPairs are the assigned (bid, expert) pairs and whether a sheet is in.
+type reviewPair struct {
+	Bid, Lead, Expert string
+	In                bool
+}
+
+func reviewPairs(c *project.Challenge, leads map[string]string) []reviewPair {
+	r := c.Review
+	if r == nil || r.Assigned == nil {
+		return nil
+	}
+	var out []reviewPair
+	for _, bid := range slices.Sorted(maps.Keys(r.Assigned.Reviewers)) {
+		for _, e := range r.Assigned.Reviewers[bid] {
+			in := slices.ContainsFunc(r.Sheets, func(s project.Sheet) bool { return s.Expert == e && s.Bid == bid })
+			out = append(out, reviewPair{Bid: bid, Lead: leads[bid], Expert: e, In: in})
+		}
+	}
+	return out
+}
+
+// challengeReview performs a review step from the challenge page's forms.
+func (s *Server) challengeReview(q *req) error {
+	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errs.E(errs.NotFound, "没有编号为 %q 的榜单", q.r.PathValue("id"))
+	}
+	f := q.r.PostForm
+	again := func(msg string) error { return s.showChallenge(q, http.StatusUnprocessableEntity, "", msg) }
+	lines := func(field string, min int, row string) ([][]string, error) {
+		var out [][]string
+		for i, line := range strings.Split(f.Get(field), "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			parts := strings.Split(strings.ReplaceAll(line, "，", ","), ",")
+			for j := range parts {
+				parts[j] = strings.TrimSpace(parts[j])
+			}
+			if len(parts) < min {
+				return nil, fmt.Errorf("第%d行应为“%s”", i+1, row)
+			}
+			out = append(out, parts)
+		}
+		return out, nil
+	}
+	v, _ := strconv.Atoi(f.Get("version"))
+	a := project.ReviewAct{Act: f.Get("act")}
+	var declared []project.Tie
+	per, field := 0, strings.TrimSpace(f.Get("field"))
+	switch a.Act {
+	case "assign":
+		rows, err := lines("rubric", 3, "编号,名称,满分")
+		if err != nil {
+			return again("评分标准" + err.Error())
+		}
+		for _, r := range rows {
+			max, err := strconv.Atoi(r[2])
+			if err != nil {
+				return again(fmt.Sprintf("评分项“%s”的满分 %q 不是整数", r[1], r[2]))
+			}
+			a.Rubric.Items = append(a.Rubric.Items, project.RubricItem{ID: r[0], Name: r[1], Max: max})
+		}
+		rows, err = lines("experts", 3, "专家编号,姓名,所在单位[,领域;领域]")
+		if err != nil {
+			return again("评审专家" + err.Error())
+		}
+		for _, r := range rows {
+			e := project.Expert{ID: r[0], Name: r[1], Unit: r[2]}
+			if len(r) > 3 && r[3] != "" {
+				e.Fields = strings.Split(strings.ReplaceAll(r[3], "；", ";"), ";")
+			}
+			a.Experts = append(a.Experts, e)
+		}
+		rows, err = lines("declared", 2, "专家编号,单位或人员编号[,说明]")
+		if err != nil {
+			return again("回避申报" + err.Error())
+		}
+		for _, r := range rows {
+			src := "专家本人申报"
+			if len(r) > 2 && r[2] != "" {
+				src += "：" + r[2]
+			}
+			declared = append(declared, project.Tie{A: r[0], B: r[1], Kind: "declared", Source: src})
+		}
+		if per, err = strconv.Atoi(strings.TrimSpace(f.Get("per"))); err != nil {
+			return again(fmt.Sprintf("每项申报的评审专家人数 %q 不是整数", f.Get("per")))
+		}
+		if a.Spread, err = strconv.Atoi(strings.TrimSpace(f.Get("spread"))); err != nil {
+			return again(fmt.Sprintf("需合议的分差 %q 不是整数", f.Get("spread")))
+		}
+	case "score":
+		bid, expert, _ := strings.Cut(f.Get("pair"), "/")
+		a.Sheet = project.Sheet{Bid: bid, Expert: expert, Points: map[string]int{}}
+		c, _, err := s.challengeSvc().Get(q.r.Context(), q.user, id)
+		if err != nil {
+			return err
+		}
+		if c.Review != nil {
+			for _, it := range c.Review.Rubric.Items {
+				raw := strings.TrimSpace(f.Get("item_" + it.ID))
+				p, err := strconv.Atoi(raw)
+				if err != nil {
+					return again(fmt.Sprintf("“%s”得分 %q 不是整数", it.Name, raw))
+				}
+				a.Sheet.Points[it.ID] = p
+			}
+		}
+	case "rank":
+		if a.Line.Budget, err = money.Parse(strings.TrimSpace(f.Get("budget"))); err != nil {
+			return again(fmt.Sprintf("资助资金 %q 看不懂：写成 200万元", f.Get("budget")))
+		}
+		if a.Line.Pass, err = parseCenti(f.Get("pass")); err != nil {
+			return again(fmt.Sprintf("及格分 %q 看不懂：写成 60 或 60.5（0–100）", f.Get("pass")))
+		}
+		if a.Line.Teams, err = strconv.Atoi(strings.TrimSpace(f.Get("teams"))); err != nil {
+			return again(fmt.Sprintf("资助团队数 %q 不是整数（不限写 0）", f.Get("teams")))
+		}
+	case "publicise":
+		a.From, a.To = strings.TrimSpace(f.Get("from")), strings.TrimSpace(f.Get("to"))
+	}
+	if _, err := s.challengeSvc().Review(q.r.Context(), *q.user, id, v, a, declared, per, field); err != nil {
+		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
+			return err
+		}
+		return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
+	}
+	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#review", id, url.QueryEscape(reviewActZh[a.Act])), http.StatusSeeOther)
+	return nil
+}
+
+var reviewActZh = map[string]string{"assign": "指派评审专家", "score": "录入评分表", "rank": "排序并划定资助线", "publicise": "公示"}
+
+// parseCenti reads points with at most two decimals ("60", "60.5") as
+// hundredths.
+func parseCenti(s string) (int64, error) {
+	whole, frac, dot := strings.Cut(strings.TrimSpace(s), ".")
+	if whole == "" || len(frac) > 2 || dot && frac == "" {
+		return 0, fmt.Errorf("%q: points with at most two decimals", s)
+	}
+	w, err := strconv.ParseUint(whole, 10, 8)
+	if err != nil || w > 100 {
+		return 0, fmt.Errorf("%q: 0–100 points", s)
+	}
+	var f uint64
+	if frac != "" {
+		if f, err = strconv.ParseUint(frac, 10, 8); err != nil {
+			return 0, fmt.Errorf("%q: points with at most two decimals", s)
+		}
+		if len(frac) == 1 {
+			f *= 10
+		}
+	}
+	c := int64(w)*100 + int64(f)
+	if c > 100_00 {
+		return 0, fmt.Errorf("%q: 0–100 points", s)
+	}
+	return c, nil
 }

@@ -131,6 +131,7 @@ var Pages = []Page{
 	{"GET", "/challenges/{id}", Public, (*Server).challengePage},
 	{"POST", "/challenges/{id}/act", SignedIn, (*Server).challengeAct},
 	{"POST", "/challenges/{id}/bids", SignedIn, (*Server).challengeBid},
+	{"POST", "/challenges/{id}/review", SignedIn, (*Server).challengeReview},
 	{"POST", "/console/challenges", Console, (*Server).challengeCreate},
 	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
 	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},

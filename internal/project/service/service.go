@@ -301,6 +301,7 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
 	}
 	a.By, a.Today = u.ID, s.today()
+	var leads map[string]string
 	switch a.Act {
 	case "assign":
 		if a.Assignment, err = s.Assign(ctx, u, id, a.Experts, declared, per, field); err != nil {
@@ -311,9 +312,10 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 		if err != nil {
 			return nil, err
 		}
-		a.Asked = map[string]money.Fen{}
+		a.Asked, leads = map[string]money.Fen{}, map[string]string{}
 		for _, b := range bs {
-			if b.Checked != nil {
+			leads[b.ID] = b.Lead
+			if b.Checked != nil && b.Checked.AwardOutcome == "entitled" {
 				a.Asked[b.ID] = b.Checked.Award.Max
 			}
 		}
@@ -321,6 +323,11 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 	prev := c.Version
 	if err := project.ApplyReview(c, a); err != nil {
 		return nil, err
+	}
+	if a.Act == "rank" {
+		for i := range c.Review.Ranking {
+			c.Review.Ranking[i].Lead = leads[c.Review.Ranking[i].Bid]
+		}
 	}
 	text := a.Act
 	if a.Act == "score" {

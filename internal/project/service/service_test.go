@@ -326,10 +326,10 @@ func TestReviewToNotice(t *testing.T) {
 		}
 		var got []string
 		for _, r := range c.Review.Ranking {
-			got = append(got, fmt.Sprintf("%d %s %s %v", r.Rank, r.Bid, r.Score(), r.Funded))
+			got = append(got, fmt.Sprintf("%d %s %s %s %v", r.Rank, r.Bid, r.Lead, r.Score(), r.Funded))
 		}
 		// each asks its award's most, 100万 (10%—20% of 500万, ≤100万): the 200万 covers two
-		want := []string{"1 " + bidOf["u1"] + " 90.00 true", "2 " + bidOf["u2"] + " 80.00 true", "3 " + bidOf["u3"] + " 50.00 false"}
+		want := []string{"1 " + bidOf["u1"] + " u1 90.00 true", "2 " + bidOf["u2"] + " u2 80.00 true", "3 " + bidOf["u3"] + " u3 50.00 false"}
 		if !slices.Equal(got, want) {
 			t.Errorf("ranking %v, want %v", got, want)
 		}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"kechuang/internal/store"
+)
+
+// TestChallengeReviewHTTP runs a challenge's review over plain HTTP as the
+// bureau does it: two bids, the deadline passes, experts assigned with the
+// registry's 科技专员 of one bidder (王建军, in its facts) and a declared
+// relation excluded, every sheet entered, the ranking with its funding
+// line, then 公示 — which the public then sees, without the experts.
+func TestChallengeReviewHTTP(t *testing.T) {
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai)
+	f := newFixtureOn(t, db, 0, func() time.Time { return clock })
+	// a challenge of 2025, while 武威's document (2022—2025) is in force
+	clock = time.Date(2025, 3, 3, 10, 0, 0, 0, Shanghai)
+	staff := f.login(t, "staff-ww")
+	res := staff.postCSRF("/console/challenges", url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%"},
+		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("drafting: %d %.300s", res.status, res.body)
+	}
+	path := res.location
+	if res := staff.postCSRF(path+"/act", url.Values{"act": {"publish"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("publishing: %d %.300s", res.status, res.body)
+	}
+	for _, ent := range []string{"ent-a", "ent-b"} {
+		form := url.Values{"lead_name": {"张工-" + ent}, "lead_age": {"38"}, "lead_title": {"高级工程师"},
+			"budget_设备费": {"100万元"}, "budget_材料费": {"210万元"}, "budget_劳务费": {"100万元"}, "indirect": {"90万元"}, "attachments": {"实施方案", "承诺书"}}
+		if res := f.login(t, ent).postCSRF(path+"/bids", form); res.status != http.StatusSeeOther {
+			t.Fatalf("%s's bid: %d %.300s", ent, res.status, res.body)
+		}
+	}
+	experts := "王建军,王建军,武威市科技局\ne2,李教授,兰州大学\ne3,赵研究员,甘肃省科学院\ne4,钱高工,某设计院"
+	assign := url.Values{"act": {"assign"}, "experts": {experts}, "declared": {"e4," + wwB + ",曾任该公司顾问"}, "per": {"2"}, "spread": {"20"}, "rubric": {defaultRubric}}
+	if res := staff.postCSRF(path+"/review", assign); res.status != http.StatusConflict || !strings.Contains(res.body, "评审在揭榜截止后进行") {
+		t.Errorf("a review before the deadline: %d", res.status)
+	}
+	clock = time.Date(2025, 7, 1, 10, 0, 0, 0, Shanghai)
+	staff = f.login(t, "staff-ww") // the earlier session has expired
+	if res := staff.postCSRF(path+"/act", url.Values{"act": {"close"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("closing: %d %.300s", res.status, res.body)
+	}
+	bad := url.Values{}
+	for k, v := range assign {
+		bad[k] = v
+	}
+	bad["rubric"] = []string{"tech,技术方案,60\nteam,团队,30"}
+	if res := staff.postCSRF(path+"/review", bad); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "sum to 90, not 100") {
+		t.Errorf("a rubric of 90 points: %d", res.status)
+	}
+	if res := staff.postCSRF(path+"/review", assign); res.status != http.StatusSeeOther {
+		t.Fatalf("assigning: %d %.500s", res.status, res.body)
+	}
+	page := staff.get(path)
+	for _, want := range []string{"专家 王建军 回避申报", "专家与 " + wwA + " 存在任职关系", "专家 e4 回避申报", "专家本人申报：曾任该公司顾问", `id="rev-score"`} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the review page lacks %q", want)
+		}
+	}
+	// enter every pending sheet: wwA's bid gets 90s, wwB's 70s
+	pair := regexp.MustCompile(`<option value="([0-9]+)/([^"]+)">申报 [0-9]+（([^）]+)）`)
+	for i := 0; ; i++ {
+		m := pair.FindStringSubmatch(staff.get(path).body)
+		if m == nil {
+			break
+		}
+		if i > 10 {
+			t.Fatal("the sheets never run out")
+		}
+		if m[2] == "王建军" && m[3] == wwA {
+			t.Fatalf("王建军 was assigned to %s's bid", wwA)
+		}
+		pts := map[bool][]string{true: {"36", "27", "14", "13"}, false: {"28", "21", "11", "10"}}[m[3] == wwA]
+		form := url.Values{"act": {"score"}, "pair": {m[1] + "/" + m[2]}, "item_tech": {pts[0]}, "item_team": {pts[1]}, "item_budget": {pts[2]}, "item_use": {pts[3]}}
+		if res := staff.postCSRF(path+"/review", form); res.status != http.StatusSeeOther {
+			t.Fatalf("sheet %v: %d %.500s", m[1:], res.status, res.body)
+		}
+	}
+	if res := staff.postCSRF(path+"/review", url.Values{"act": {"rank"}, "budget": {"100万元"}, "pass": {"60.5"}, "teams": {"0"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("ranking: %d %.500s", res.status, res.body)
+	}
+	page = staff.get(path)
+	for _, want := range []string{`id="rev-ranking"`, "90.00", "70.00", "超出剩余资金", `id="rev-publicise"`} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the ranked page lacks %q", want)
+		}
+	}
+	if pub := f.anon(t).get(path); strings.Contains(pub.body, `id="rev-ranking"`) {
+		t.Error("the public sees the ranking before 公示")
+	}
+	if res := staff.postCSRF(path+"/review", url.Values{"act": {"publicise"}, "from": {"2025-07-02"}, "to": {"2025-07-08"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("公示: %d %.500s", res.status, res.body)
+	}
+	pub := f.anon(t).get(path)
+	if !strings.Contains(pub.body, `id="rev-ranking"`) || !strings.Contains(pub.body, "2025-07-02 至 2025-07-08") || strings.Contains(pub.body, "王建军") || strings.Contains(pub.body, "李教授") {
+		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
+	}
+}
