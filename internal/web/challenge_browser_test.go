@@ -21,9 +21,10 @@ func TestBrowserChallenge(t *testing.T) {
 	chromium(t)
 	// in 2025, while 武威's document (to 2025-12-31) is in force
 	db, _ := storetest.Open(t, store.SQLite)
-	f := newFixtureOn(t, db, 0, func() time.Time { return time.Date(2025, 3, 3, 9, 0, 0, 0, Shanghai) })
+	clock := newTestClock(time.Date(2025, 3, 3, 9, 0, 0, 0, Shanghai))
+	f := newFixtureOn(t, db, 0, clock.Now)
 	base := f.srv.URL
-	var loc, published, public, bids string
+	var loc, published, public, bids, ranked, notice string
 	signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
 	act := func(sel string, fill map[string]string) chromedp.Tasks {
 		tasks := chromedp.Tasks{chromedp.WaitVisible(sel + ` button`)}
@@ -41,7 +42,7 @@ func TestBrowserChallenge(t *testing.T) {
 		chromedp.SetValue(`#chal-new input[name=issuer]`, "武威某新能源公司"),
 		chromedp.SetValue(`#chal-new input[name=end_user]`, "武威某新能源公司"),
 		chromedp.SetValue(`#chal-new input[name=total]`, "500万元"),
-		chromedp.SetValue(`#chal-new input[name=deadline]`, "2027-03-31"),
+		chromedp.SetValue(`#chal-new input[name=deadline]`, "2025-06-30"),
 		chromedp.SetValue(`#chal-new textarea[name=problem]`, "风沙导致光伏板发电效率下降"),
 		chromedp.SetValue(`#chal-new textarea[name=indicators]`, "清洁后效率恢复≥95%\n无水清洁"),
 		navigating(chromedp.Click(`#chal-new button`)),
@@ -78,6 +79,24 @@ func TestBrowserChallenge(t *testing.T) {
 		chromedp.WaitVisible(`#chal-qa`),
 		chromedp.Text(`main`, &public),
 		shot(t, "challenge-public"),
+		// the deadline passes: the bureau closes the challenge and reviews the bid
+		chromedp.ActionFunc(func(context.Context) error { clock.Set(time.Date(2025, 7, 1, 9, 0, 0, 0, Shanghai)); return nil }),
+		signIn(base, "staff-ww"),
+		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
+		act(`form.act-close`, nil),
+		act(`#rev-assign`, map[string]string{`textarea[name=experts]`: "王建军,王建军,武威市科技局\ne2,李教授,兰州大学\ne3,赵研究员,甘肃省科学院", `input[name=per]`: "2"}),
+		chromedp.WaitVisible(`#rev-excluded`),
+		act(`#rev-score`, map[string]string{`input[name=item_tech]`: "36", `input[name=item_team]`: "27", `input[name=item_budget]`: "13", `input[name=item_use]`: "12"}),
+		act(`#rev-score`, map[string]string{`input[name=item_tech]`: "34", `input[name=item_team]`: "25", `input[name=item_budget]`: "14", `input[name=item_use]`: "13"}),
+		act(`#rev-rank`, map[string]string{`input[name=budget]`: "100万元"}),
+		chromedp.Text(`#review`, &ranked),
+		shot(t, "challenge-review"),
+		act(`#rev-publicise`, map[string]string{`input[name=from]`: "2025-07-02", `input[name=to]`: "2025-07-08"}),
+		signOut,
+		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
+		chromedp.WaitVisible(`#rev-ranking`),
+		chromedp.Text(`main`, &notice),
+		shot(t, "challenge-notice"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +115,20 @@ func TestBrowserChallenge(t *testing.T) {
 		if !strings.Contains(bids, want) {
 			t.Errorf("the bureau's list of bids lacks %q:\n%s", want, bids)
 		}
+	}
+	// 王建军 is ent-a's 科技专员 in the registry: excluded, so e2 and e3 review (88 and 86: 87.00; totals shown in order)
+	for _, want := range []string{"专家 王建军 回避申报", "存在任职关系", "87.00", "86、88", "拟资助", "100万元"} {
+		if !strings.Contains(ranked, want) {
+			t.Errorf("the review lacks %q:\n%s", want, ranked)
+		}
+	}
+	for _, want := range []string{"2025-07-02 至 2025-07-08", "87.00", wwA} {
+		if !strings.Contains(notice, want) {
+			t.Errorf("the public notice lacks %q", want)
+		}
+	}
+	if strings.Contains(notice, "李教授") || strings.Contains(notice, "王建军") {
+		t.Error("the public sees the experts")
 	}
 	if strings.Contains(public, "张工") {
 		t.Error("the public sees the bids")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,10 +25,10 @@ func TestChallengeReviewHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai)
-	f := newFixtureOn(t, db, 0, func() time.Time { return clock })
+	clock := newTestClock(time.Date(2026, 11, 22, 10, 0, 0, 0, Shanghai))
+	f := newFixtureOn(t, db, 0, clock.Now)
 	// a challenge of 2025, while 武威's document (2022—2025) is in force
-	clock = time.Date(2025, 3, 3, 10, 0, 0, 0, Shanghai)
+	clock.Set(time.Date(2025, 3, 3, 10, 0, 0, 0, Shanghai))
 	staff := f.login(t, "staff-ww")
 	res := staff.postCSRF("/console/challenges", url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%"},
 		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}})
@@ -50,7 +51,7 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	if res := staff.postCSRF(path+"/review", assign); res.status != http.StatusConflict || !strings.Contains(res.body, "评审在揭榜截止后进行") {
 		t.Errorf("a review before the deadline: %d", res.status)
 	}
-	clock = time.Date(2025, 7, 1, 10, 0, 0, 0, Shanghai)
+	clock.Set(time.Date(2025, 7, 1, 10, 0, 0, 0, Shanghai))
 	staff = f.login(t, "staff-ww") // the earlier session has expired
 	if res := staff.postCSRF(path+"/act", url.Values{"act": {"close"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("closing: %d %.300s", res.status, res.body)
@@ -111,3 +112,16 @@ func TestChallengeReviewHTTP(t *testing.T) {
 		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
 	}
 }
+
+// testClock is a clock a test moves (the deadline passes) while the
+// server reads it from its goroutines.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock(t time.Time) *testClock {
+	c := &testClock{}
+	c.Set(t)
+	return c
+}
+
+func (c *testClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+func (c *testClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).In(Shanghai) }

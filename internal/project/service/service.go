@@ -8,6 +8,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -329,9 +330,16 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 			c.Review.Ranking[i].Lead = leads[c.Review.Ranking[i].Bid]
 		}
 	}
-	text := a.Act
-	if a.Act == "score" {
+	var text string
+	switch r := c.Review; a.Act {
+	case "assign":
+		text = fmt.Sprintf("指派 %d 名专家评审 %d 项申报，因利益冲突回避 %d 对", len(a.Experts), len(r.Assigned.Reviewers), len(r.Assigned.Excluded))
+	case "score":
 		text = "专家 " + a.Sheet.Expert + " 对申报 " + a.Sheet.Bid + " 的评分表"
+	case "rank":
+		text = fmt.Sprintf("排序 %d 项，拟资助 %d 项（资助资金 %s）", len(r.Ranking), len(r.Funded()), r.Line.Budget)
+	case "publicise":
+		text = "公示 " + r.Notice.From + " 至 " + r.Notice.To
 	}
 	if err := s.Store.UpdateChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "review." + a.Act, Text: text}); err != nil {
 		return nil, err
