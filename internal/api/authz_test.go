@@ -28,7 +28,7 @@ type authzCase struct {
 	fulfil bool
 	// pools: a pool route, exercised as each kind of account by TestPoolsAPI;
 	// indicators: a 监测评价 route, by TestIndicatorsAPI; challenges: a
-	// 揭榜挂帅 route, by TestChallengesAPI.
+	// 揭榜挂帅 route, by TestChallengesAPI and TestChallengeReviewAPI.
 	pools, indicators, challenges bool
 }
 
@@ -81,6 +81,7 @@ var authz = map[string]authzCase{
 	"POST /api/v1/challenges":              {challenges: true},
 	"GET /api/v1/challenges/{id}":          {challenges: true},
 	"POST /api/v1/challenges/{id}/actions": {challenges: true},
+	"POST /api/v1/challenges/{id}/review":  {challenges: true},
 }
 
 type account struct {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -19,6 +20,7 @@ var challengeRoutes = []route{
 	{"POST", "/api/v1/challenges", (*Server).createChallenge},
 	{"GET", "/api/v1/challenges/{id}", (*Server).getChallenge},
 	{"POST", "/api/v1/challenges/{id}/actions", (*Server).actOnChallenge},
+	{"POST", "/api/v1/challenges/{id}/review", (*Server).reviewChallenge},
 }
 
 func init() { Routes = append(Routes, challengeRoutes...) }
@@ -133,6 +135,62 @@ func (s *Server) actOnChallenge(w http.ResponseWriter, r *http.Request) error {
 		return errs.At(errs.Pos{Path: "$.version"}, "give the version of the challenge you saw (a stale one is refused)")
 	}
 	c, err := s.challenges().Act(r.Context(), u, id, req.Version, project.ChallengeAct{Act: req.Act, Text: req.Text, Index: req.Index})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+// reviewChallenge performs a review step on a closed challenge, as the
+// page's forms do (docs/projects.md): assign, score, rank, publicise.
+func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r, true)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Act      string           `json:"act"`
+		Version  int              `json:"version"`
+		Rubric   project.Rubric   `json:"rubric"`
+		Experts  []project.Expert `json:"experts"`
+		Declared []project.Tie    `json:"declared"`
+		Per      int              `json:"per"`
+		Field    string           `json:"field"`
+		Spread   int              `json:"spread"`
+		Sheet    project.Sheet    `json:"sheet"`
+		Budget   string           `json:"budget"`
+		Pass     int64            `json:"pass"`
+		Teams    int              `json:"teams"`
+		From     string           `json:"from"`
+		To       string           `json:"to"`
+	}
+	if err := decodeBody(r, &req, `{"act": "assign|score|rank|publicise", "version", assign: "rubric", "experts", "declared"?, "per", "field"?, "spread"; score: "sheet"; rank: "budget": "200万元", "pass" (×100), "teams"; publicise: "from", "to"}`); err != nil {
+		return err
+	}
+	if req.Version == 0 {
+		return errs.At(errs.Pos{Path: "$.version"}, "give the version of the challenge you saw (a stale one is refused)")
+	}
+	a := project.ReviewAct{Act: req.Act, Rubric: req.Rubric, Experts: req.Experts, Spread: req.Spread, Sheet: req.Sheet, From: req.From, To: req.To}
+	if req.Act == "rank" {
+		if a.Line.Budget, err = money.Parse(strings.TrimSpace(req.Budget)); err != nil {
+			return errs.At(errs.Pos{Path: "$.budget"}, "budget %q: an amount such as 200万元", req.Budget)
+		}
+		a.Line.Pass, a.Line.Teams = req.Pass, req.Teams
+	}
+	for i, t := range req.Declared {
+		if t.A == "" || t.B == "" {
+			return errs.At(errs.Pos{Path: fmt.Sprintf("$.declared[%d]", i)}, "a declared relation names the expert (a) and the unit or person (b)")
+		}
+		req.Declared[i].Kind = "declared"
+		if t.Source == "" {
+			req.Declared[i].Source = "专家本人申报"
+		}
+	}
+	c, err := s.challenges().Review(r.Context(), u, id, req.Version, a, req.Declared, req.Per, req.Field)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"kechuang/internal/auth"
+	"kechuang/internal/money"
+	"kechuang/internal/project"
+	prsvc "kechuang/internal/project/service"
 	"kechuang/internal/store"
 	"kechuang/internal/store/storetest"
 )
@@ -70,5 +74,95 @@ func TestChallengesAPI(t *testing.T) {
 	}
 	if s, _ := ww.do("POST", path+"/actions", map[string]any{"act": "answer", "version": 2, "text": "接受", "index": 0}, nil); s != 409 {
 		t.Errorf("a stale answer: %d", s)
+	}
+}
+
+// TestChallengeReviewAPI: the review of a closed challenge over JSON —
+// assignment with a declared relation excluded, sheets, ranking and 公示 —
+// and the public reading the ranking without the experts.
+func TestChallengeReviewAPI(t *testing.T) {
+	db, _ := storetest.Open(t, store.SQLite)
+	users := []auth.User{{ID: "ww-staff", Role: auth.Staff, Jurisdiction: "620600"}, {ID: "fx-staff", Role: auth.Staff, Jurisdiction: "130407"}}
+	fx := newFulfilFixture(t, db, users)
+	ctx := t.Context()
+	svc := &prsvc.Service{Engine: fx.eng, Store: db, Now: fx.now}
+	wwu := auth.User{ID: "ww-staff", Role: auth.Staff, Jurisdiction: "620600"}
+	if _, err := db.PutFacts(ctx, []byte(`{"subject": {"id": "bidder", "kind": "enterprise", "region": "620602"}}`), store.Entry{Source: "import", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := svc.Create(ctx, wwu, &project.Challenge{Title: "光伏板自清洁", Problem: "风沙", Indicators: []string{"效率恢复≥95%"}, Total: 500_000_000,
+		Deadline: "2025-06-30", EndUser: "某公司", Issuer: "市科技局", Clause: "ww-challenge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Act(ctx, wwu, id, 0, project.ChallengeAct{Act: "publish"}); err != nil {
+		t.Fatal(err)
+	}
+	wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
+	if _, err := svc.Submit(ctx, auth.User{ID: "bidder", Role: auth.Enterprise, Subject: "bidder"}, id, &project.Bid{
+		Team:      []project.Member{{Person: "p1", Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
+		Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(210), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
+		Documents: []string{"实施方案", "承诺书"}}); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/challenges/%d", id)
+	ww := signIn(t, fx.base, "ww-staff")
+	assign := map[string]any{"act": "assign", "version": 3, "per": 2, "spread": 20,
+		"rubric":   map[string]any{"items": []map[string]any{{"id": "tech", "name": "技术方案", "max": 60}, {"id": "team", "name": "团队", "max": 40}}},
+		"experts":  []map[string]any{{"id": "e1", "unit": "u1"}, {"id": "e2", "unit": "u2"}, {"id": "e3", "unit": "u3"}},
+		"declared": []map[string]any{{"a": "e1", "b": "bidder", "source": "曾任顾问"}}}
+	if s, b := ww.do("POST", path+"/review", assign, nil); s != 409 {
+		t.Errorf("a review while the challenge is open: %d %s", s, b)
+	}
+	fx.advance(120 * 24 * time.Hour) // past the deadline
+	ww = signIn(t, fx.base, "ww-staff")
+	ww.must("POST", path+"/actions", map[string]any{"act": "close", "version": 2}, nil)
+	if s, _ := signIn(t, fx.base, "fx-staff").do("POST", path+"/review", assign, nil); s != 403 {
+		t.Errorf("肥乡 staff assign: %d", s)
+	}
+	var got struct {
+		Version int
+		Review  struct {
+			Assigned struct {
+				Reviewers map[string][]string
+				Excluded  []struct{ Expert, Kind, Detail string }
+			}
+			Ranking []struct {
+				Lead   string
+				Centi  int64
+				Funded bool
+			}
+			Notice  *struct{ From, To string }
+			Experts []any
+		}
+	}
+	ww.must("POST", path+"/review", assign, &got)
+	bid := ""
+	for b := range got.Review.Assigned.Reviewers {
+		bid = b
+	}
+	if rs := got.Review.Assigned.Reviewers[bid]; len(rs) != 2 || rs[0] != "e2" || rs[1] != "e3" ||
+		len(got.Review.Assigned.Excluded) != 1 || got.Review.Assigned.Excluded[0].Kind != "declared" {
+		t.Fatalf("the assignment: %+v", got.Review.Assigned)
+	}
+	if s, _ := ww.do("POST", path+"/review", map[string]any{"act": "score", "version": got.Version, "sheet": map[string]any{"expert": "e1", "bid": bid, "points": map[string]int{"tech": 50, "team": 30}}}, nil); s != 403 {
+		t.Errorf("a sheet from the excluded expert: %d", s)
+	}
+	for _, e := range []string{"e2", "e3"} {
+		ww.must("POST", path+"/review", map[string]any{"act": "score", "version": got.Version, "sheet": map[string]any{"expert": e, "bid": bid, "points": map[string]int{"tech": 50, "team": 31}}}, &got)
+	}
+	ww.must("POST", path+"/review", map[string]any{"act": "rank", "version": got.Version, "budget": "100万元", "pass": 6000, "teams": 1}, &got)
+	if len(got.Review.Ranking) != 1 || got.Review.Ranking[0].Centi != 8100 || !got.Review.Ranking[0].Funded || got.Review.Ranking[0].Lead != "bidder" {
+		t.Fatalf("the ranking: %+v", got.Review.Ranking)
+	}
+	if s, _ := ww.do("POST", path+"/review", map[string]any{"act": "publicise", "version": 1, "from": "2025-10-30", "to": "2025-11-05"}, nil); s != 409 {
+		t.Errorf("a stale version: %d", s)
+	}
+	ww.must("POST", path+"/review", map[string]any{"act": "publicise", "version": got.Version, "from": "2025-10-30", "to": "2025-11-05"}, &got)
+	anon := &client{t: t, base: fx.base, c: &http.Client{}}
+	got.Review.Experts, got.Review.Notice = nil, nil
+	anon.must("GET", path, nil, &got)
+	if got.Review.Notice == nil || got.Review.Notice.To != "2025-11-05" || len(got.Review.Ranking) != 1 || got.Review.Experts != nil {
+		t.Errorf("the public review: %+v", got.Review)
 	}
 }

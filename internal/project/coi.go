@@ -15,19 +15,20 @@ import (
 // or as a person declares it. Conflicts of interest (回避) are found from
 // ties: a review never goes to an expert tied to a bidder.
 type Tie struct {
-	A, B   string // party ids
-	Kind   string // employment (任职), shareholding (持股), legal_rep (法定代表人), co_applicant (共同申报), declared (本人申报)
-	Source string // where it is recorded: the facts record, the declaration
+	A      string `json:"a"` // party ids
+	B      string `json:"b"`
+	Kind   string `json:"kind"`   // employment (任职), shareholding (持股), legal_rep (法定代表人), co_applicant (共同申报), declared (本人申报)
+	Source string `json:"source"` // where it is recorded: the facts record, the declaration
 }
 
 var tieZh = map[string]string{"employment": "任职", "shareholding": "持股", "legal_rep": "法定代表人", "co_applicant": "共同申报", "declared": "本人申报的"}
 
 // Expert is a reviewer (评审专家) in the pool.
 type Expert struct {
-	ID     string // the person's id
-	Name   string
-	Unit   string // the unit the expert works for
-	Fields []string
+	ID     string   `json:"id"` // the person's id
+	Name   string   `json:"name"`
+	Unit   string   `json:"unit"` // the unit the expert works for
+	Fields []string `json:"fields"`
 }
 
 // Parties are who make a bid (an application or a 揭榜 bid): the units
@@ -40,9 +41,10 @@ type Parties struct {
 
 // Conflict is one reason an expert may not review a bid.
 type Conflict struct {
-	Expert, Bid string
-	Kind        string // same_unit, or a tie's kind
-	Detail      string // in Chinese: through whom
+	Expert string `json:"expert"`
+	Bid    string `json:"bid"`
+	Kind   string `json:"kind"`   // same_unit, or a tie's kind
+	Detail string `json:"detail"` // in Chinese: through whom
 }
 
 // TiesFromFacts derives ties from the registry's facts at date at: every
@@ -110,8 +112,8 @@ func Conflicts(e Expert, b Parties, ties []Tie) []Conflict {
 // Assignment is the experts assigned to each bid, and the pairs left out
 // with their reasons.
 type Assignment struct {
-	Reviewers map[string][]string // bid → experts
-	Excluded  []Conflict
+	Reviewers map[string][]string `json:"reviewers"` // bid → experts
+	Excluded  []Conflict          `json:"excluded"`
 }
 
 // Assign gives each bid per experts of field ("" any) with no conflict,

@@ -13,13 +13,14 @@ import (
 // Rubric is a review's scoring table (评分标准): items with their maximum
 // points, summing to 100.
 type Rubric struct {
-	Items []RubricItem
+	Items []RubricItem `json:"items"`
 }
 
 // RubricItem is one scored item.
 type RubricItem struct {
-	ID, Name string
-	Max      int
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Max  int    `json:"max"`
 }
 
 // Validate checks the rubric: unique items, positive maxima, 100 in all.
@@ -45,8 +46,9 @@ func (r Rubric) Validate() error {
 
 // Sheet is one expert's independent scores of one bid (独立评分).
 type Sheet struct {
-	Expert, Bid string
-	Points      map[string]int // item → points
+	Expert string         `json:"expert"`
+	Bid    string         `json:"bid"`
+	Points map[string]int `json:"points"` // item → points
 }
 
 // Total checks sheet s against rubric r and sums it.
@@ -77,12 +79,12 @@ func (r Rubric) Total(s Sheet) (int, error) {
 // least five, in hundredths of a point rounded half up; Split flags
 // totals more than Spread apart, which the panel must discuss.
 type Consensus struct {
-	Bid     string
-	Centi   int64 // the score × 100
-	Totals  []int
-	Dropped []int
-	Split   bool
-	Experts int
+	Bid     string `json:"bid"`
+	Centi   int64  `json:"centi"` // the score × 100
+	Totals  []int  `json:"totals"`
+	Dropped []int  `json:"dropped"`
+	Split   bool   `json:"split"`
+	Experts int    `json:"experts"`
 }
 
 // Score shows the consensus as points with two decimals.
@@ -130,11 +132,11 @@ func Agree(r Rubric, sheets []Sheet, spread int) (map[string]Consensus, error) {
 // Ranked is a bid's place and whether it is above the funding line.
 type Ranked struct {
 	Consensus
-	Lead   string // the bid's lead unit, named in the 公示
-	Rank   int
-	Asked  money.Fen
-	Funded bool
-	Why    string // why not funded: below the pass mark, over the budget, beyond the number of teams
+	Lead   string    `json:"lead"` // the bid's lead unit, named in the 公示
+	Rank   int       `json:"rank"`
+	Asked  money.Fen `json:"asked"`
+	Funded bool      `json:"funded"`
+	Why    string    `json:"why"` // why not funded: below the pass mark, over the budget, beyond the number of teams
 }
 
 // FundingLine ranks the bids by consensus (equal scores share a rank; the
