@@ -47,9 +47,10 @@ func (b BidBudget) Total() money.Fen { return b.Direct() + b.Indirect }
 type Bid struct {
 	ID        string    `json:"id"`
 	Challenge int64     `json:"challenge"`
-	Lead      string    `json:"lead"`     // the lead unit's subject id
-	Region    string    `json:"region"`   // the lead unit's region
-	Partners  []string  `json:"partners"` // co-applicant units
+	Lead      string    `json:"lead"`      // the lead unit's subject id
+	LeadName  string    `json:"lead_name"` // its name in the registry at submission
+	Region    string    `json:"region"`    // the lead unit's region
+	Partners  []string  `json:"partners"`  // co-applicant units
 	Team      []Member  `json:"team"`
 	Budget    BidBudget `json:"budget"`
 	Documents []string  `json:"documents"` // names of what is attached (实施方案, 承诺书 …)

@@ -133,6 +133,7 @@ func Agree(r Rubric, sheets []Sheet, spread int) (map[string]Consensus, error) {
 type Ranked struct {
 	Consensus
 	Lead   string    `json:"lead"` // the bid's lead unit, named in the 公示
+	Name   string    `json:"name"` // the lead unit's name
 	Rank   int       `json:"rank"`
 	Asked  money.Fen `json:"asked"`
 	Funded bool      `json:"funded"`

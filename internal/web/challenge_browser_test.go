@@ -122,7 +122,7 @@ func TestBrowserChallenge(t *testing.T) {
 			t.Errorf("the review lacks %q:\n%s", want, ranked)
 		}
 	}
-	for _, want := range []string{"2025-07-02 至 2025-07-08", "87.00", wwA} {
+	for _, want := range []string{"2025-07-02 至 2025-07-08", "87.00", "甘肃武威绿源精细化工科技股份有限公司"} {
 		if !strings.Contains(notice, want) {
 			t.Errorf("the public notice lacks %q", want)
 		}

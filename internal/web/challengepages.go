@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -141,7 +142,7 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 	if d.Staff {
 		leads := map[string]string{}
 		for _, b := range d.Bids {
-			leads[b.ID] = b.Lead
+			leads[b.ID] = cmp.Or(b.LeadName, b.Lead)
 		}
 		d.Pairs, d.Rubric = reviewPairs(c, leads), defaultRubric
 		for _, p := range d.Pairs {

@@ -20,6 +20,7 @@ import (
 // relation excluded, every sheet entered, the ranking with its funding
 // line, then 公示 — which the public then sees, without the experts.
 func TestChallengeReviewHTTP(t *testing.T) {
+	const wwAName = "甘肃武威绿源精细化工科技股份有限公司" // wwA's name, shown for its bid
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -83,10 +84,10 @@ func TestChallengeReviewHTTP(t *testing.T) {
 		if i > 10 {
 			t.Fatal("the sheets never run out")
 		}
-		if m[2] == "王建军" && m[3] == wwA {
+		if m[2] == "王建军" && m[3] == wwAName {
 			t.Fatalf("王建军 was assigned to %s's bid", wwA)
 		}
-		pts := map[bool][]string{true: {"36", "27", "14", "13"}, false: {"28", "21", "11", "10"}}[m[3] == wwA]
+		pts := map[bool][]string{true: {"36", "27", "14", "13"}, false: {"28", "21", "11", "10"}}[m[3] == wwAName]
 		form := url.Values{"act": {"score"}, "pair": {m[1] + "/" + m[2]}, "item_tech": {pts[0]}, "item_team": {pts[1]}, "item_budget": {pts[2]}, "item_use": {pts[3]}}
 		if res := staff.postCSRF(path+"/review", form); res.status != http.StatusSeeOther {
 			t.Fatalf("sheet %v: %d %.500s", m[1:], res.status, res.body)

@@ -165,7 +165,7 @@ func (s *Service) Submit(ctx context.Context, u auth.User, id int64, b *project.
 	if err != nil {
 		return nil, err
 	}
-	b.Challenge, b.Lead, b.Region, b.Submitted = id, u.Subject, f.Subject.Region, s.today()
+	b.Challenge, b.Lead, b.LeadName, b.Region, b.Submitted = id, u.Subject, f.Subject.Name, f.Subject.Region, s.today()
 	sub := project.CheckSubmission(s.Engine, c, b, s.today(), s.indirectClause(c.Clause), project.DefaultAttachments)
 	if len(sub.Problems) > 0 {
 		var l errs.List
@@ -302,7 +302,7 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
 	}
 	a.By, a.Today = u.ID, s.today()
-	var leads map[string]string
+	var leads, names map[string]string
 	switch a.Act {
 	case "assign":
 		if a.Assignment, err = s.Assign(ctx, u, id, a.Experts, declared, per, field); err != nil {
@@ -313,9 +313,9 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 		if err != nil {
 			return nil, err
 		}
-		a.Asked, leads = map[string]money.Fen{}, map[string]string{}
+		a.Asked, leads, names = map[string]money.Fen{}, map[string]string{}, map[string]string{}
 		for _, b := range bs {
-			leads[b.ID] = b.Lead
+			leads[b.ID], names[b.ID] = b.Lead, b.LeadName
 			if b.Checked != nil && b.Checked.AwardOutcome == "entitled" {
 				a.Asked[b.ID] = b.Checked.Award.Max
 			}
@@ -327,7 +327,8 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 	}
 	if a.Act == "rank" {
 		for i := range c.Review.Ranking {
-			c.Review.Ranking[i].Lead = leads[c.Review.Ranking[i].Bid]
+			r := &c.Review.Ranking[i]
+			r.Lead, r.Name = leads[r.Bid], names[r.Bid]
 		}
 	}
 	var text string
