@@ -177,6 +177,7 @@ type Case struct {
 	Payer       string
 	BudgetYear  int64 // 列入次年预算: the year after FY
 	Schedule    []Installment
+	Shares      []int64         `json:",omitempty"` // 分年度按比例拨付: yearly shares of a project award (4, 3, 3), set when it is granted
 	Basis       []rules.FactUse // the facts it rests on, shown in 公示
 	Explanation string
 	Answers     map[string]string // what the enterprise supplied on the form (申报): only what the platform lacked
@@ -402,6 +403,9 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 		if c.CurrentStep().Step == Pay {
 			amt, _ := c.Amount()
 			c.Schedule = Schedule(c.BudgetYear, amt, cl.Years)
+			if len(c.Shares) > 0 {
+				c.Schedule = Proportional(c.BudgetYear, amt, c.Shares)
+			}
 		}
 	case Return:
 		if err := needReason(); err != nil {

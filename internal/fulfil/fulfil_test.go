@@ -937,3 +937,41 @@ func TestDecisiveStepWithoutReview(t *testing.T) {
 		t.Errorf("a decision after the decisive step: %v", err)
 	}
 }
+
+// A project award granted with yearly shares (分年度按比例拨付) is scheduled
+// by them on reaching 拨付, exactly: 100万元 at 4:3:3 is 40万, 30万, 30万
+// from the budget year; 1元 at 1:1:1 puts the odd fen in the first year.
+func TestScheduleByShares(t *testing.T) {
+	for _, tc := range []struct {
+		fen    money.Fen
+		shares []int64
+		want   []money.Fen
+	}{
+		{100 * money.Wan, []int64{4, 3, 3}, []money.Fen{40 * money.Wan, 30 * money.Wan, 30 * money.Wan}},
+		{100, []int64{1, 1, 1}, []money.Fen{34, 33, 33}},
+		{money.Wan, nil, []money.Fen{money.Wan}},
+	} {
+		c := newTestCase(RouteAuto, money.Exact(tc.fen))
+		c.Shares = tc.shares
+		// every step to 拨付: 复核 by another officer, 公示 over a week later
+		for _, st := range []struct {
+			by  auth.User
+			day int
+		}{{staffA, 1}, {staffA, 1}, {staffA, 1}, {staffB, 1}, {staffA, 8}} {
+			must(t, c, Approve, st.by, "", on(st.day))
+		}
+		if c.CurrentStep().Step != Pay {
+			t.Fatalf("at %s, not 拨付", c.CurrentStep().Step)
+		}
+		var got []money.Fen
+		for i, ins := range c.Schedule {
+			got = append(got, ins.Fen)
+			if ins.Year != c.BudgetYear+int64(i) {
+				t.Errorf("installment %d in %d, want %d", i, ins.Year, c.BudgetYear+int64(i))
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s by %v: %v, want %v", tc.fen, tc.shares, got, tc.want)
+		}
+	}
+}

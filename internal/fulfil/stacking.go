@@ -123,6 +123,21 @@ func Installments(c *rules.Clause, budgetYear int64, amount money.Fen) []Install
 	return Schedule(budgetYear, amount, years)
 }
 
+// Proportional splits amount over len(shares) years from budgetYear in
+// proportion to the shares, exactly (money.Split); shares that cannot split
+// it (none, or not positive) leave it whole in the first year.
+func Proportional(budgetYear int64, amount money.Fen, shares []int64) []Installment {
+	parts, err := money.Split(amount, shares)
+	if err != nil {
+		return []Installment{{Year: budgetYear, Fen: amount}}
+	}
+	out := make([]Installment, len(parts))
+	for i, p := range parts {
+		out[i] = Installment{Year: budgetYear + int64(i), Fen: p}
+	}
+	return out
+}
+
 // Schedule splits amount into years installments from budgetYear (one when
 // years < 2), the fen left over paid in the first.
 func Schedule(budgetYear int64, amount money.Fen, years int) []Installment {

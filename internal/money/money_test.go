@@ -182,3 +182,42 @@ func TestStringRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestSplitProperties: the parts sum to the whole, each within a fen of its
+// exact share, in proportion whatever the amount and shares.
+func TestSplitProperties(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		amount := Fen(rapid.Int64Range(0, 1<<50).Draw(t, "amount"))
+		shares := rapid.SliceOfN(rapid.Int64Range(1, 1000), 1, 10).Draw(t, "shares")
+		parts, err := Split(amount, shares)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum, total Fen
+		for _, s := range shares {
+			total += Fen(s)
+		}
+		for i, p := range parts {
+			sum += p
+			// |p·total − amount·share| < total, in big-free arithmetic: compare p with ⌊amount·share/total⌋ and that +1
+			lo := amount/total*Fen(shares[i]) + amount%total*Fen(shares[i])/total
+			if p != lo && p != lo+1 {
+				t.Fatalf("part %d = %d, exact share ⌊%d⌋", i, p, lo)
+			}
+		}
+		if sum != amount {
+			t.Fatalf("parts sum to %d, not %d", sum, amount)
+		}
+	})
+}
+
+func TestSplitRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		amount Fen
+		shares []int64
+	}{{-1, []int64{1}}, {100, nil}, {100, []int64{1, 0}}, {100, []int64{-3}}} {
+		if _, err := Split(tc.amount, tc.shares); err == nil {
+			t.Errorf("Split(%d, %v) accepted", tc.amount, tc.shares)
+		}
+	}
+}

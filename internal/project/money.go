@@ -9,7 +9,6 @@ package project
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
@@ -159,41 +158,18 @@ func Stage(amount money.Fen, first int, shares []int64) ([]Installment, error) {
 	if len(shares) == 0 || len(shares) > 10 {
 		return nil, errs.At(errs.Pos{Path: "shares"}, "give 1 to 10 yearly shares, not %d", len(shares))
 	}
-	var total int64
 	for i, s := range shares {
 		if s <= 0 {
 			return nil, errs.At(errs.Pos{Path: fmt.Sprintf("shares[%d]", i)}, "share %d must be positive", s)
 		}
-		total += s
 	}
-	out := make([]Installment, len(shares))
-	rem := make([]int64, len(shares))
-	var given money.Fen
-	for i, s := range shares {
-		// amount·s/total without overflow: fen amounts are below 2^53 and shares small
-		q := int64(amount) / total * s
-		r := int64(amount) % total * s
-		q += r / total
-		rem[i] = r % total
-		out[i] = Installment{Year: first + i, Fen: money.Fen(q)}
-		given += money.Fen(q)
+	parts, err := money.Split(amount, shares)
+	if err != nil {
+		return nil, errs.At(errs.Pos{Path: "shares"}, "%v", err)
 	}
-	order := make([]int, len(shares))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case rem[a] > rem[b]:
-			return -1
-		case rem[a] < rem[b]:
-			return 1
-		}
-		return 0
-	})
-	for k := 0; given < amount; k++ {
-		out[order[k%len(order)]].Fen++
-		given++
+	out := make([]Installment, len(parts))
+	for i, p := range parts {
+		out[i] = Installment{Year: first + i, Fen: p}
 	}
 	return out, nil
 }

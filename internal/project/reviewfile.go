@@ -3,6 +3,7 @@ package project
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"kechuang/internal/errs"
 	"kechuang/internal/money"
@@ -23,6 +24,50 @@ type Review struct {
 	Ranking  []Ranked    `json:"ranking,omitempty"`
 	Line     *Line       `json:"line,omitempty"` // how the ranking was drawn
 	Notice   *Notice     `json:"notice,omitempty"`
+	Grants   []Grant     `json:"grants,omitempty"` // 立项资助: the funded bids granted after the 公示
+}
+
+// Grant is the award decided for a funded bid once the 公示 is over: the
+// amount within what the clause allows, the reason, the yearly shares it is
+// paid by (分年度按比例拨付) and the fulfilment case that pays it.
+type Grant struct {
+	Bid    string        `json:"bid"`
+	Lead   string        `json:"lead"`
+	Fen    money.Fen     `json:"fen"`
+	Shares []int64       `json:"shares"`
+	Plan   []Installment `json:"plan"` // the shares over the years, as the ledger will pay them
+	Reason string        `json:"reason"`
+	By     string        `json:"by"`
+	At     string        `json:"at"`
+	Case   int64         `json:"case"`
+}
+
+// CheckGrant says whether bid may be granted fen with shares on day today:
+// the ranking has been on 公示 and the period is over, the bid is above the
+// funding line and not yet granted, a reason is given, and the shares are
+// 1 to 10 positive numbers.
+func CheckGrant(c *Challenge, bid string, fen money.Fen, reason string, shares []int64, today string) error {
+	r := c.Review
+	if r == nil || r.Notice == nil {
+		return errs.E(errs.Conflict, "评审结果公示后方可立项资助")
+	}
+	if today <= r.Notice.To {
+		return errs.E(errs.Conflict, "公示期至 %s 止，期满后方可立项资助", r.Notice.To)
+	}
+	if !slices.ContainsFunc(r.Funded(), func(x Ranked) bool { return x.Bid == bid }) {
+		return errs.E(errs.Conflict, "申报 %s 不在拟资助之列", bid)
+	}
+	if slices.ContainsFunc(r.Grants, func(g Grant) bool { return g.Bid == bid }) {
+		return errs.E(errs.Conflict, "申报 %s 已立项资助", bid)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return errs.At(errs.Pos{Path: "reason"}, "写明资助金额的确定理由（集体研究意见等）")
+	}
+	if fen <= 0 {
+		return errs.At(errs.Pos{Path: "amount"}, "资助金额须大于零")
+	}
+	_, err := Stage(fen, 0, shares)
+	return err
 }
 
 // Line is what the funding line was drawn with.

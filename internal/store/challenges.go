@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"kechuang/internal/errs"
+	"kechuang/internal/facts"
 	"kechuang/internal/project"
 )
 
@@ -117,27 +118,63 @@ func (db *DB) Challenges(ctx context.Context, region string, public bool) (out [
 // act's event; someone else's act in between is a conflict.
 func (db *DB) UpdateChallenge(ctx context.Context, c *project.Challenge, prev int, e ChallengeEvent) (err error) {
 	defer errs.Wrap(&err, "store.UpdateChallenge(%d)", c.ID)
+	return db.transact(ctx, func(tx *sql.Tx) error { return db.updateChallenge(ctx, tx, c, prev, e) })
+}
+
+// GrantChallenge saves a grant in one transaction: the bidder's new facts
+// version (the project recorded), the fulfilment case that pays the award,
+// whose id the grant then names, and the challenge with its event. If the
+// bidder's facts changed meanwhile, nothing is written.
+func (db *DB) GrantChallenge(ctx context.Context, c *project.Challenge, prev int, e ChallengeEvent, a Admission) (err error) {
+	defer errs.Wrap(&err, "store.GrantChallenge(%d)", c.ID)
+	f, err := facts.DecodeBytes(a.Doc, "facts")
+	if err != nil {
+		return err
+	}
+	g := &c.Review.Grants[len(c.Review.Grants)-1]
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		var before string
-		if err := tx.QueryRowContext(ctx, `SELECT doc FROM challenges WHERE id = $1`, c.ID).Scan(&before); err != nil {
+		var cur int
+		if err := tx.QueryRowContext(ctx, `SELECT current_version FROM subjects WHERE id = $1`, f.Subject.ID).Scan(&cur); err != nil {
 			return err
 		}
-		c.Version = prev + 1
-		doc, err := json.Marshal(c)
+		if cur != a.Version {
+			return errs.E(errs.Conflict, "主体 %s 的事实在办理期间已更新（第 %d 版 → 第 %d 版）：请刷新后重新办理", f.Subject.ID, a.Version, cur)
+		}
+		if _, err := db.putFacts(ctx, tx, [][]byte{a.Doc}, []facts.Subject{f.Subject}, a.Entry); err != nil {
+			return err
+		}
+		ids, err := db.createCases(ctx, tx, e.Actor, a.Cases)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE challenges SET state = $1, version = $2, doc = $3, updated_at = $4 WHERE id = $5 AND version = $6`,
-			string(c.State), c.Version, string(doc), db.stamp(), c.ID, prev)
-		if err != nil {
-			return err
+		if len(ids) != 1 {
+			return errs.E(errs.Conflict, "该项目的兑现事项已存在")
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			c.Version = prev
-			return errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版）：请刷新后再操作", c.ID, prev)
-		}
-		return db.challengeEvent(ctx, tx, c, e, before)
+		g.Case = ids[0]
+		return db.updateChallenge(ctx, tx, c, prev, e)
 	})
+}
+
+func (db *DB) updateChallenge(ctx context.Context, tx *sql.Tx, c *project.Challenge, prev int, e ChallengeEvent) error {
+	var before string
+	if err := tx.QueryRowContext(ctx, `SELECT doc FROM challenges WHERE id = $1`, c.ID).Scan(&before); err != nil {
+		return err
+	}
+	c.Version = prev + 1
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE challenges SET state = $1, version = $2, doc = $3, updated_at = $4 WHERE id = $5 AND version = $6`,
+		string(c.State), c.Version, string(doc), db.stamp(), c.ID, prev)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		c.Version = prev
+		return errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版）：请刷新后再操作", c.ID, prev)
+	}
+	return db.challengeEvent(ctx, tx, c, e, before)
 }
 
 // CreateBid stores a submitted bid (one per challenge and lead unit) with

@@ -6,7 +6,9 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -16,6 +18,8 @@ import (
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/fulfil"
+	fsvc "kechuang/internal/fulfil/service"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/project"
@@ -346,4 +350,101 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 		return nil, err
 	}
 	return c, nil
+}
+
+// Grant awards funded bid bidID of challenge id once its 公示 is over
+// (立项资助): the project is recorded in the bidder's facts (科技部门, the
+// 揭榜挂帅 project with its total, direct and equipment costs, dated today),
+// the challenge's clause evaluated on them gives the award, fen is checked
+// against it (Decide: within the interval the clause allows) and the case
+// is made in the fulfilment flow with the decided amount, the reason and
+// the yearly shares the ledger will pay it by — all in one transaction.
+func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int, bidID string, fen money.Fen, reason string, shares []int64) (*project.Challenge, *fulfil.Case, error) {
+	c, _, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !staffOf(u, c.Region) {
+		return nil, nil, errs.E(errs.Permission, "立项资助由榜单所在辖区的科技部门办理")
+	}
+	if version != 0 && version != c.Version {
+		return nil, nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
+	}
+	today := s.today()
+	if err := project.CheckGrant(c, bidID, fen, reason, shares, today); err != nil {
+		return nil, nil, err
+	}
+	bs, err := s.Store.Bids(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	i := slices.IndexFunc(bs, func(b *project.Bid) bool { return b.ID == bidID })
+	if i < 0 {
+		return nil, nil, errs.E(errs.NotFound, "榜单 %d 没有申报 %s", id, bidID)
+	}
+	b := bs[i]
+	raw, factVersion, err := s.Store.FactsDoc(ctx, b.Lead)
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, nil, errs.E(errs.Internal, "facts of %s: %v", b.Lead, err)
+	}
+	yuan := func(f money.Fen) string { return fmt.Sprintf("%d.%02d元", f/100, f%100) }
+	event := fmt.Sprintf("challenge-%d", c.ID)
+	ps, _ := doc["projects"].([]any)
+	doc["projects"] = append(ps, map[string]any{"id": event, "kind": "challenge", "level": "city", "role": "lead", "date": today, "source": "sti",
+		"total": yuan(b.Budget.Total()), "direct": yuan(b.Budget.Direct()), "equipment": yuan(b.Budget.Categories[b.Budget.Equipment])})
+	newDoc, err := json.Marshal(doc)
+	if err != nil {
+		return nil, nil, errs.E(errs.Internal, "facts of %s: %v", b.Lead, err)
+	}
+	nf, err := facts.DecodeBytes(newDoc, b.Lead)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, ok := s.Engine.ClauseByID(c.Clause)
+	if !ok {
+		return nil, nil, errs.E(errs.Internal, "榜单 %d 的条款 %s 不在政策库中", c.ID, c.Clause)
+	}
+	at, err := policy.ParseDate(today)
+	if err != nil {
+		return nil, nil, err
+	}
+	fy := int64(at.Year())
+	d, claims := s.Engine.NewEvaluator().Claims(cl, nf, at, fy)
+	k := slices.IndexFunc(claims, func(x rules.Claim) bool { return x.Event == event })
+	if k < 0 {
+		return nil, nil, errs.E(errs.Conflict, "按《%s》%s，该项目立项时不予资助：%s", cl.Doc.Title, cl.Citation.Section, d.Outcome.Zh())
+	}
+	claim := claims[k]
+	amt := project.Amount{Clause: cl.ID, Document: cl.Doc.Title, Section: cl.Citation.Section, Outcome: rules.Entitled, Interval: claim.Amount}
+	if err := project.Decide(amt, fen); err != nil {
+		return nil, nil, err
+	}
+	settings, err := s.Store.Settings(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	kase := fulfil.NewCase(cl, nf.Subject.ID, nf.Subject.Name, nf.Subject.Region, fy, claim, fulfil.RouteAuto, fsvc.ConfigOf(settings, cl).Workflow, factVersion+1,
+		fmt.Sprintf("揭榜挂帅项目“%s”立项资助：《%s》%s：%s", c.Title, cl.Doc.Title, cl.Citation.Section, cl.Citation.Quote))
+	kase.Decided = &fulfil.Decision{Fen: fen, Reason: reason, By: u.ID, At: today}
+	kase.Shares = slices.Clone(shares)
+	fulfil.Start(kase, s.clock())
+	plan, _ := project.Stage(fen, int(kase.BudgetYear), shares)
+	prev := c.Version
+	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today})
+	a := store.Admission{Doc: newDoc, Version: factVersion, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("揭榜挂帅项目立项：榜单 %d“%s”", c.ID, c.Title)}, Cases: []*fulfil.Case{kase}}
+	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %v 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, shares, reason)}, a); err != nil {
+		return nil, nil, err
+	}
+	return c, kase, nil
+}
+
+func (s *Service) clock() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }

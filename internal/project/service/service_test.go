@@ -10,6 +10,7 @@ import (
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
+	"kechuang/internal/fulfil"
 	"kechuang/internal/money"
 	"kechuang/internal/project"
 	"kechuang/internal/rules"
@@ -352,6 +353,49 @@ func TestReviewToNotice(t *testing.T) {
 		}
 		if _, err := s.Review(ctx, auth.User{ID: "u1", Role: auth.Enterprise, Subject: "u1"}, id, 0, project.ReviewAct{Act: "publicise"}, nil, 0, ""); errs.KindOf(err) != errs.Permission {
 			t.Errorf("a bidder acting on the review: %v", err)
+		}
+
+		// 立项资助 once the 公示 is over: the project enters u1's facts, the
+		// clause gives 50万–100万元, 80万元 is decided, paid 4:3:3 by year
+		grant := func(lead string, fen money.Fen, shares ...int64) (*project.Challenge, *fulfil.Case, error) {
+			return s.Grant(ctx, ww, id, 0, bidOf[lead], fen, "集体研究确定", shares)
+		}
+		if _, _, err := grant("u1", wan(80), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a grant during the 公示: %v", err)
+		}
+		now = time.Date(2025, 4, 9, 2, 0, 0, 0, time.UTC)
+		if _, _, err := grant("u3", wan(80), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a grant to a bid below the line: %v", err)
+		}
+		if _, _, err := grant("u1", wan(100)+1, 4, 3, 3); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("100万元 + 1分, over the clause's cap: %v", err)
+		}
+		if _, _, err := grant("u1", wan(80), 4, 0); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("a zero share: %v", err)
+		}
+		_, before, _ := db.Facts(ctx, "u1")
+		c, k, err := grant("u1", wan(80), 4, 3, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := c.Review.Grants[0]
+		if g.Case == 0 || g.Case != k.ID || len(g.Plan) != 3 || g.Plan[0] != (project.Installment{Year: 2025, Fen: wan(32)}) || g.Plan[2] != (project.Installment{Year: 2027, Fen: wan(24)}) {
+			t.Errorf("the grant: %+v", g)
+		}
+		stored, _, err := db.Case(ctx, k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Clause != "ww-challenge" || stored.Subject != "u1" || stored.Event != fmt.Sprintf("challenge-%d", id) || stored.Decided == nil || stored.Decided.Fen != wan(80) ||
+			!slices.Equal(stored.Shares, []int64{4, 3, 3}) || stored.Computed.Min != wan(50) || stored.Computed.Max != wan(100) {
+			t.Errorf("the fulfilment case: %+v", stored)
+		}
+		f, after, _ := db.Facts(ctx, "u1")
+		if after != before+1 || len(f.Projects) != 1 || f.Projects[0].Kind != "challenge" || f.Projects[0].Total != int64(wan(500)) {
+			t.Errorf("u1's facts after the grant (v%d → v%d): %+v", before, after, f.Projects)
+		}
+		if _, _, err := grant("u1", wan(80), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a second grant of the same bid: %v", err)
 		}
 	})
 }
