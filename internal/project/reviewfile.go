@@ -200,6 +200,11 @@ func ApplyReview(c *Challenge, a ReviewAct) error {
 	return nil
 }
 
+// Granted reports whether bid has been granted.
+func (r *Review) Granted(bid string) bool {
+	return r != nil && slices.ContainsFunc(r.Grants, func(g Grant) bool { return g.Bid == bid })
+}
+
 // Funded lists the bids above the funding line, best first.
 func (r *Review) Funded() []Ranked {
 	if r == nil {

@@ -370,6 +370,27 @@ func (s *Server) challengeReview(q *req) error {
 		}
 	case "publicise":
 		a.From, a.To = strings.TrimSpace(f.Get("from")), strings.TrimSpace(f.Get("to"))
+	case "grant":
+		fen, err := money.Parse(strings.TrimSpace(f.Get("amount")))
+		if err != nil {
+			return again(fmt.Sprintf("资助金额 %q 看不懂：写成 80万元", f.Get("amount")))
+		}
+		var shares []int64
+		for _, x := range strings.FieldsFunc(f.Get("shares"), func(r rune) bool { return r == ',' || r == '，' || r == ':' || r == '：' || r == ' ' }) {
+			n, err := strconv.ParseInt(x, 10, 64)
+			if err != nil {
+				return again(fmt.Sprintf("分年度拨付比例 %q 看不懂：写成 4,3,3（40%%、30%%、30%%）", f.Get("shares")))
+			}
+			shares = append(shares, n)
+		}
+		if _, _, err := s.challengeSvc().Grant(q.r.Context(), *q.user, id, v, f.Get("bid"), fen, strings.TrimSpace(f.Get("reason")), shares); err != nil {
+			if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
+				return err
+			}
+			return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
+		}
+		http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#review", id, url.QueryEscape("立项资助")), http.StatusSeeOther)
+		return nil
 	}
 	if _, err := s.challengeSvc().Review(q.r.Context(), *q.user, id, v, a, declared, per, field); err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
@@ -381,7 +402,7 @@ func (s *Server) challengeReview(q *req) error {
 	return nil
 }
 
-var reviewActZh = map[string]string{"assign": "指派评审专家", "score": "录入评分表", "rank": "排序并划定资助线", "publicise": "公示"}
+var reviewActZh = map[string]string{"assign": "指派评审专家", "score": "录入评分表", "rank": "排序并划定资助线", "publicise": "公示", "grant": "立项资助"}
 
 // parseCenti reads points with at most two decimals ("60", "60.5") as
 // hundredths.

@@ -108,6 +108,31 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	if res := staff.postCSRF(path+"/review", url.Values{"act": {"publicise"}, "from": {"2025-07-02"}, "to": {"2025-07-08"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("公示: %d %.500s", res.status, res.body)
 	}
+	if res := staff.postCSRF(path+"/review", url.Values{"act": {"grant"}, "bid": {"1"}, "amount": {"80万元"}, "shares": {"4,3,3"}, "reason": {"集体研究"}}); res.status != http.StatusConflict || !strings.Contains(res.body, "期满后方可立项资助") {
+		t.Errorf("a grant during the 公示: %d", res.status)
+	}
+	clock.Set(time.Date(2025, 7, 9, 10, 0, 0, 0, Shanghai))
+	staff = f.login(t, "staff-ww")
+	m := regexp.MustCompile(`name="bid" value="([0-9]+)">\s*<strong>` + wwAName).FindStringSubmatch(staff.get(path).body)
+	if m == nil {
+		t.Fatal("no grant form for the funded bid")
+	}
+	grant := url.Values{"act": {"grant"}, "bid": {m[1]}, "amount": {"120万元"}, "shares": {"4,3,3"}, "reason": {"集体研究"}}
+	if res := staff.postCSRF(path+"/review", grant); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "四（一）3") {
+		t.Errorf("120万元, over the clause's 100万元: %d", res.status)
+	}
+	grant["amount"] = []string{"80万元"}
+	if res := staff.postCSRF(path+"/review", grant); res.status != http.StatusSeeOther {
+		t.Fatalf("granting: %d %.500s", res.status, res.body)
+	}
+	page = staff.get(path)
+	cm := regexp.MustCompile(`<a href="(/cases/[0-9]+)">`).FindStringSubmatch(page.body)
+	if !strings.Contains(page.body, "2025年 32万元；2026年 24万元；2027年 24万元") || cm == nil || strings.Contains(page.body, `class="inline-form rev-grant"`) {
+		t.Fatalf("the granted page: the plan by year, the case, no second form")
+	}
+	if kase := staff.get(cm[1]); kase.status != http.StatusOK || !strings.Contains(kase.body, "80万元") || !strings.Contains(kase.body, "集体研究") {
+		t.Errorf("the fulfilment case %s: %d", cm[1], kase.status)
+	}
 	pub := f.anon(t).get(path)
 	if !strings.Contains(pub.body, `id="rev-ranking"`) || !strings.Contains(pub.body, "2025-07-02 至 2025-07-08") || strings.Contains(pub.body, "王建军") || strings.Contains(pub.body, "李教授") {
 		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
