@@ -167,12 +167,27 @@ func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
 		Teams    int              `json:"teams"`
 		From     string           `json:"from"`
 		To       string           `json:"to"`
+		Bid      string           `json:"bid"`
+		Amount   string           `json:"amount"`
+		Shares   []int64          `json:"shares"`
+		Reason   string           `json:"reason"`
 	}
-	if err := decodeBody(r, &req, `{"act": "assign|score|rank|publicise", "version", assign: "rubric", "experts", "declared"?, "per", "field"?, "spread"; score: "sheet"; rank: "budget": "200万元", "pass" (×100), "teams"; publicise: "from", "to"}`); err != nil {
+	if err := decodeBody(r, &req, `{"act": "assign|score|rank|publicise|grant", "version", assign: "rubric", "experts", "declared"?, "per", "field"?, "spread"; score: "sheet"; rank: "budget": "200万元", "pass" (×100), "teams"; publicise: "from", "to"; grant: "bid", "amount": "80万元", "shares": [4, 3, 3], "reason"}`); err != nil {
 		return err
 	}
 	if req.Version == 0 {
 		return errs.At(errs.Pos{Path: "$.version"}, "give the version of the challenge you saw (a stale one is refused)")
+	}
+	if req.Act == "grant" {
+		fen, err := money.Parse(strings.TrimSpace(req.Amount))
+		if err != nil {
+			return errs.At(errs.Pos{Path: "$.amount"}, "amount %q: an amount such as 80万元", req.Amount)
+		}
+		c, k, err := s.challenges().Grant(r.Context(), u, id, req.Version, req.Bid, fen, strings.TrimSpace(req.Reason), req.Shares)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"challenge": c, "case": k.ID})
 	}
 	a := project.ReviewAct{Act: req.Act, Rubric: req.Rubric, Experts: req.Experts, Spread: req.Spread, Sheet: req.Sheet, From: req.From, To: req.To}
 	if req.Act == "rank" {

@@ -159,6 +159,35 @@ func TestChallengeReviewAPI(t *testing.T) {
 		t.Errorf("a stale version: %d", s)
 	}
 	ww.must("POST", path+"/review", map[string]any{"act": "publicise", "version": got.Version, "from": "2025-10-30", "to": "2025-11-05"}, &got)
+	grant := map[string]any{"act": "grant", "version": got.Version, "bid": bid, "amount": "80万元", "shares": []int{4, 3, 3}, "reason": "集体研究"}
+	if s, b := ww.do("POST", path+"/review", grant, nil); s != 409 {
+		t.Errorf("a grant before the 公示 is over: %d %s", s, b)
+	}
+	fx.advance(130 * 24 * time.Hour) // past 2025-11-05
+	ww = signIn(t, fx.base, "ww-staff")
+	grant["amount"] = "100.01万元"
+	if s, _ := ww.do("POST", path+"/review", grant, nil); s != 422 {
+		t.Errorf("over the clause's 100万元: %d", s)
+	}
+	grant["amount"] = "80万元"
+	var granted struct {
+		Case      int64
+		Challenge struct {
+			Review struct{ Grants []struct{ Case int64 } }
+		}
+	}
+	ww.must("POST", path+"/review", grant, &granted)
+	if granted.Case == 0 || len(granted.Challenge.Review.Grants) != 1 || granted.Challenge.Review.Grants[0].Case != granted.Case {
+		t.Fatalf("the grant: %+v", granted)
+	}
+	var kase struct {
+		Decided struct{ Fen int64 }
+		Shares  []int64
+	}
+	ww.must("GET", fmt.Sprintf("/api/v1/cases/%d", granted.Case), nil, &kase)
+	if kase.Decided.Fen != 80_000_000 || len(kase.Shares) != 3 {
+		t.Errorf("the case over the API: %+v", kase)
+	}
 	anon := &client{t: t, base: fx.base, c: &http.Client{}}
 	got.Review.Experts, got.Review.Notice = nil, nil
 	anon.must("GET", path, nil, &got)
