@@ -24,7 +24,7 @@ func TestBrowserChallenge(t *testing.T) {
 	clock := newTestClock(time.Date(2025, 3, 3, 9, 0, 0, 0, Shanghai))
 	f := newFixtureOn(t, db, 0, clock.Now)
 	base := f.srv.URL
-	var loc, published, public, bids, ranked, notice string
+	var loc, published, public, bids, ranked, notice, grants string
 	signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
 	act := func(sel string, fill map[string]string) chromedp.Tasks {
 		tasks := chromedp.Tasks{chromedp.WaitVisible(sel + ` button`)}
@@ -97,6 +97,14 @@ func TestBrowserChallenge(t *testing.T) {
 		chromedp.WaitVisible(`#rev-ranking`),
 		chromedp.Text(`main`, &notice),
 		shot(t, "challenge-notice"),
+		// the 公示 is over: the bureau grants 80万元, paid 4:3:3 from 2025
+		chromedp.ActionFunc(func(context.Context) error { clock.Set(time.Date(2025, 7, 9, 9, 0, 0, 0, Shanghai)); return nil }),
+		signIn(base, "staff-ww"),
+		chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(loc).Do(ctx) }),
+		act(`form.rev-grant`, map[string]string{`input[name=amount]`: "80万元", `input[name=reason]`: "局务会集体研究"}),
+		chromedp.WaitVisible(`#rev-grants`),
+		chromedp.Text(`#rev-grants`, &grants),
+		shot(t, "challenge-grant"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +133,11 @@ func TestBrowserChallenge(t *testing.T) {
 	for _, want := range []string{"2025-07-02 至 2025-07-08", "87.00", "甘肃武威绿源精细化工科技股份有限公司"} {
 		if !strings.Contains(notice, want) {
 			t.Errorf("the public notice lacks %q", want)
+		}
+	}
+	for _, want := range []string{"80万元", "2025年 32万元；2026年 24万元；2027年 24万元", "局务会集体研究", "事项"} {
+		if !strings.Contains(grants, want) {
+			t.Errorf("the grant lacks %q:\n%s", want, grants)
 		}
 	}
 	if strings.Contains(notice, "李教授") || strings.Contains(notice, "王建军") {

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"kechuang/internal/auth"
@@ -436,7 +438,7 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 	prev := c.Version
 	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today})
 	a := store.Admission{Doc: newDoc, Version: factVersion, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("揭榜挂帅项目立项：榜单 %d“%s”", c.ID, c.Title)}, Cases: []*fulfil.Case{kase}}
-	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %v 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, shares, reason)}, a); err != nil {
+	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %s 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, sharesText(shares), reason)}, a); err != nil {
 		return nil, nil, err
 	}
 	return c, kase, nil
@@ -447,4 +449,13 @@ func (s *Service) clock() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// sharesText shows yearly shares as a ratio, 4:3:3.
+func sharesText(shares []int64) string {
+	parts := make([]string, len(shares))
+	for i, x := range shares {
+		parts[i] = strconv.FormatInt(x, 10)
+	}
+	return strings.Join(parts, ":")
 }
