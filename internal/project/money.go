@@ -61,15 +61,21 @@ type Project struct {
 	FundedBy string        // optional
 }
 
+// Item is the project as an item of its unit's facts (projects), with id,
+// recorded by the 科技部门 (source sti).
+func (p Project) Item(id string) map[string]any {
+	yuan := func(f money.Fen) string { return fmt.Sprintf("%d.%02d元", f/100, f%100) }
+	return map[string]any{"id": id, "kind": p.Kind, "level": p.Level, "role": p.Role, "date": p.Date.String(), "source": "sti",
+		"total": yuan(p.Budget.Total), "direct": yuan(p.Budget.Direct), "equipment": yuan(p.Budget.Equipment)}
+}
+
 // factsOf is the project as the one item of its unit's facts, decoded as
 // any facts document is (so every derived field is as the decoder sets it).
 func (p Project) factsOf() (*facts.Facts, error) {
-	yuan := func(f money.Fen) string { return fmt.Sprintf("%d.%02d元", f/100, f%100) }
 	doc := map[string]any{
-		"as_of":   p.Date.String(),
-		"subject": map[string]any{"id": p.Subject.ID, "kind": p.Subject.Kind, "region": p.Subject.Region, "name": p.Subject.Name},
-		"projects": []map[string]any{{"id": "p", "kind": p.Kind, "level": p.Level, "role": p.Role, "date": p.Date.String(), "source": "sti",
-			"total": yuan(p.Budget.Total), "direct": yuan(p.Budget.Direct), "equipment": yuan(p.Budget.Equipment)}},
+		"as_of":    p.Date.String(),
+		"subject":  map[string]any{"id": p.Subject.ID, "kind": p.Subject.Kind, "region": p.Subject.Region, "name": p.Subject.Name},
+		"projects": []map[string]any{p.Item("p")},
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

@@ -344,19 +344,18 @@ func (s *Server) challengeReview(q *req) error {
 	case "score":
 		bid, expert, _ := strings.Cut(f.Get("pair"), "/")
 		a.Sheet = project.Sheet{Bid: bid, Expert: expert, Points: map[string]int{}}
-		c, _, err := s.challengeSvc().Get(q.r.Context(), q.user, id)
-		if err != nil {
-			return err
-		}
-		if c.Review != nil {
-			for _, it := range c.Review.Rubric.Items {
-				raw := strings.TrimSpace(f.Get("item_" + it.ID))
-				p, err := strconv.Atoi(raw)
-				if err != nil {
-					return again(fmt.Sprintf("“%s”得分 %q 不是整数", it.Name, raw))
-				}
-				a.Sheet.Points[it.ID] = p
+		// the form names each rubric item item_ID; the rubric check names any missing
+		for k, vs := range f {
+			item, ok := strings.CutPrefix(k, "item_")
+			if !ok {
+				continue
 			}
+			raw := strings.TrimSpace(vs[0])
+			p, err := strconv.Atoi(raw)
+			if err != nil {
+				return again(fmt.Sprintf("评分项 %s 的得分 %q 不是整数", item, raw))
+			}
+			a.Sheet.Points[item] = p
 		}
 	case "rank":
 		if a.Line.Budget, err = money.Parse(strings.TrimSpace(f.Get("budget"))); err != nil {

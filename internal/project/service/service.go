@@ -36,11 +36,33 @@ type Service struct {
 	Now    func() time.Time
 }
 
-func (s *Service) today() string {
+func (s *Service) now() time.Time {
 	if s.Now != nil {
-		return project.Today(s.Now())
+		return s.Now()
 	}
-	return project.Today(time.Now())
+	return time.Now()
+}
+
+func (s *Service) today() string { return project.Today(s.now()) }
+
+// staffChallenge loads challenge id for a review step or a grant by u, who
+// must be staff of its jurisdiction (denied says what the step is), seen at
+// version (0: any).
+func (s *Service) staffChallenge(ctx context.Context, u auth.User, id int64, version int, denied string) (*project.Challenge, error) {
+	c, _, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !staffOf(u, c.Region) {
+		if !c.Public() {
+			return nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
+		}
+		return nil, errs.E(errs.Permission, "%s", denied)
+	}
+	if version != 0 && version != c.Version {
+		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
+	}
+	return c, nil
 }
 
 func staffOf(u auth.User, region string) bool {
@@ -241,13 +263,15 @@ func Parties(b *project.Bid) project.Parties {
 // jurisdiction only. Excluded pairs are returned with their reasons so the
 // assignment can be checked and kept with the review file.
 func (s *Service) Assign(ctx context.Context, u auth.User, id int64, experts []project.Expert, declared []project.Tie, per int, field string) (*project.Assignment, error) {
-	c, _, err := s.Get(ctx, &u, id)
+	c, err := s.staffChallenge(ctx, u, id, 0, "评审专家由榜单所在辖区的科技部门指派")
 	if err != nil {
 		return nil, err
 	}
-	if !staffOf(u, c.Region) {
-		return nil, errs.E(errs.Permission, "评审专家由榜单所在辖区的科技部门指派")
-	}
+	return s.assign(ctx, c, experts, declared, per, field)
+}
+
+func (s *Service) assign(ctx context.Context, c *project.Challenge, experts []project.Expert, declared []project.Tie, per int, field string) (*project.Assignment, error) {
+	id := c.ID
 	bs, err := s.Store.Bids(ctx, id)
 	if err != nil {
 		return nil, err
@@ -294,24 +318,15 @@ func (s *Service) Assign(ctx context.Context, u auth.User, id int64, experts []p
 // request as the most its award may be. Staff of the challenge's
 // jurisdiction only.
 func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int, a project.ReviewAct, declared []project.Tie, per int, field string) (*project.Challenge, error) {
-	c, _, err := s.Store.Challenge(ctx, id)
+	c, err := s.staffChallenge(ctx, u, id, version, "评审由榜单所在辖区的科技部门组织")
 	if err != nil {
 		return nil, err
-	}
-	if !staffOf(u, c.Region) {
-		if !c.Public() {
-			return nil, errs.E(errs.NotFound, "没有编号为 %d 的榜单", id)
-		}
-		return nil, errs.E(errs.Permission, "评审由榜单所在辖区的科技部门组织")
-	}
-	if version != 0 && version != c.Version {
-		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
 	}
 	a.By, a.Today = u.ID, s.today()
 	var leads, names map[string]string
 	switch a.Act {
 	case "assign":
-		if a.Assignment, err = s.Assign(ctx, u, id, a.Experts, declared, per, field); err != nil {
+		if a.Assignment, err = s.assign(ctx, c, a.Experts, declared, per, field); err != nil {
 			return nil, err
 		}
 	case "rank":
@@ -362,15 +377,9 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 // is made in the fulfilment flow with the decided amount, the reason and
 // the yearly shares the ledger will pay it by — all in one transaction.
 func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int, bidID string, fen money.Fen, reason string, shares []int64) (*project.Challenge, *fulfil.Case, error) {
-	c, _, err := s.Store.Challenge(ctx, id)
+	c, err := s.staffChallenge(ctx, u, id, version, "立项资助由榜单所在辖区的科技部门办理")
 	if err != nil {
 		return nil, nil, err
-	}
-	if !staffOf(u, c.Region) {
-		return nil, nil, errs.E(errs.Permission, "立项资助由榜单所在辖区的科技部门办理")
-	}
-	if version != 0 && version != c.Version {
-		return nil, nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
 	}
 	today := s.today()
 	if err := project.CheckGrant(c, bidID, fen, reason, shares, today); err != nil {
@@ -393,11 +402,15 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, nil, errs.E(errs.Internal, "facts of %s: %v", b.Lead, err)
 	}
-	yuan := func(f money.Fen) string { return fmt.Sprintf("%d.%02d元", f/100, f%100) }
+	at, err := policy.ParseDate(today)
+	if err != nil {
+		return nil, nil, err
+	}
 	event := fmt.Sprintf("challenge-%d", c.ID)
+	p := project.Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
+		Budget: project.Budget{Total: b.Budget.Total(), Direct: b.Budget.Direct(), Equipment: b.Budget.Categories[b.Budget.Equipment]}}
 	ps, _ := doc["projects"].([]any)
-	doc["projects"] = append(ps, map[string]any{"id": event, "kind": "challenge", "level": "city", "role": "lead", "date": today, "source": "sti",
-		"total": yuan(b.Budget.Total()), "direct": yuan(b.Budget.Direct()), "equipment": yuan(b.Budget.Categories[b.Budget.Equipment])})
+	doc["projects"] = append(ps, p.Item(event))
 	newDoc, err := json.Marshal(doc)
 	if err != nil {
 		return nil, nil, errs.E(errs.Internal, "facts of %s: %v", b.Lead, err)
@@ -409,10 +422,6 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 	cl, ok := s.Engine.ClauseByID(c.Clause)
 	if !ok {
 		return nil, nil, errs.E(errs.Internal, "榜单 %d 的条款 %s 不在政策库中", c.ID, c.Clause)
-	}
-	at, err := policy.ParseDate(today)
-	if err != nil {
-		return nil, nil, err
 	}
 	fy := int64(at.Year())
 	d, claims := s.Engine.NewEvaluator().Claims(cl, nf, at, fy)
@@ -433,7 +442,7 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		fmt.Sprintf("揭榜挂帅项目“%s”立项资助：《%s》%s：%s", c.Title, cl.Doc.Title, cl.Citation.Section, cl.Citation.Quote))
 	kase.Decided = &fulfil.Decision{Fen: fen, Reason: reason, By: u.ID, At: today}
 	kase.Shares = slices.Clone(shares)
-	fulfil.Start(kase, s.clock())
+	fulfil.Start(kase, s.now())
 	plan, _ := project.Stage(fen, int(kase.BudgetYear), shares)
 	prev := c.Version
 	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today})
@@ -442,13 +451,6 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		return nil, nil, err
 	}
 	return c, kase, nil
-}
-
-func (s *Service) clock() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // sharesText shows yearly shares as a ratio, 4:3:3.
