@@ -11,6 +11,7 @@ FUZZ_MONEY    ?= 500000x
 FUZZ_WORKFLOW ?= 120000x
 FUZZ_SCORE    ?= 40000x
 FUZZ_VALUES   ?= 100000x
+FUZZ_TASKBOOK ?= 100000x
 ifdef FUZZTIME
 FUZZ_FACTS    := $(FUZZTIME)
 FUZZ_POLICY   := $(FUZZTIME)
@@ -19,6 +20,7 @@ FUZZ_MONEY    := $(FUZZTIME)
 FUZZ_WORKFLOW := $(FUZZTIME)
 FUZZ_SCORE    := $(FUZZTIME)
 FUZZ_VALUES   := $(FUZZTIME)
+FUZZ_TASKBOOK := $(FUZZTIME)
 endif
 BIN      := bin/kechuang
 
@@ -87,6 +89,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzWorkflow$$' -fuzztime=$(FUZZ_WORKFLOW) -fuzzminimizetime=2s ./internal/fulfil
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZ_SCORE) -fuzzminimizetime=2s ./internal/score
 	$(GO) test -run='^$$' -fuzz='^FuzzReadValues$$' -fuzztime=$(FUZZ_VALUES) -fuzzminimizetime=2s ./internal/indicator
+	$(GO) test -run='^$$' -fuzz='^FuzzMilestones$$' -fuzztime=$(FUZZ_TASKBOOK) -fuzzminimizetime=2s ./internal/project
 
 ## bench: the benchmarks reported in docs/benchmarks.md (compare runs with benchstat)
 bench:

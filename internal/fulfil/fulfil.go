@@ -144,9 +144,10 @@ const (
 	Rejected Status = "rejected" // 不予支持 (final)
 	Unfunded Status = "unfunded" // 预算排序未入围 (final for this year's envelope)
 	Paid     Status = "paid"     // 已拨付 (final)
+	Ended    Status = "ended"    // 终止拨付: a project stopped or closed, its unpaid installments cut (final)
 )
 
-var statusZh = map[Status]string{Open: "办理中", Returned: "退回补正", Objected: "公示异议处理中", Rejected: "不予支持", Unfunded: "预算未安排", Paid: "已拨付"}
+var statusZh = map[Status]string{Open: "办理中", Returned: "退回补正", Objected: "公示异议处理中", Rejected: "不予支持", Unfunded: "预算未安排", Paid: "已拨付", Ended: "终止拨付"}
 
 // StatusZh is a status's Chinese name.
 func StatusZh(s Status) string { return statusZh[s] }
@@ -178,6 +179,8 @@ type Case struct {
 	BudgetYear  int64 // 列入次年预算: the year after FY
 	Schedule    []Installment
 	Shares      []int64         `json:",omitempty"` // 分年度按比例拨付: yearly shares of a project award (4, 3, 3), set when it is granted
+	Hold        []int           `json:",omitempty"` // installments held at the grant until the project's milestones pass
+	Ended       string          `json:",omitempty"` // why the unpaid installments were cut (终止拨付)
 	Basis       []rules.FactUse // the facts it rests on, shown in 公示
 	Explanation string
 	Answers     map[string]string // what the enterprise supplied on the form (申报): only what the platform lacked
@@ -201,6 +204,7 @@ type Case struct {
 type Installment struct {
 	Year int64     `json:"year"`
 	Fen  money.Fen `json:"fen"`
+	Held bool      `json:"held,omitempty"` // held until a project milestone passes (节点考核)
 }
 
 // Decision records the value chosen in a discretionary range ("10%—20%",
@@ -231,7 +235,7 @@ func (c *Case) PayReady() string {
 
 // Final reports whether nothing more can happen to the case.
 func (c *Case) Final() bool {
-	return c.Status == Rejected || c.Status == Paid || c.Status == Unfunded
+	return c.Status == Rejected || c.Status == Paid || c.Status == Unfunded || c.Status == Ended
 }
 
 // Exact reports whether the computed amount is one figure, with nothing to decide.
@@ -405,6 +409,11 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 			c.Schedule = Schedule(c.BudgetYear, amt, cl.Years)
 			if len(c.Shares) > 0 {
 				c.Schedule = Proportional(c.BudgetYear, amt, c.Shares)
+			}
+			for _, i := range c.Hold {
+				if i >= 0 && i < len(c.Schedule) {
+					c.Schedule[i].Held = true
+				}
 			}
 		}
 	case Return:

@@ -351,10 +351,10 @@ func TestRecurringInstallments(t *testing.T) {
 		amount money.Fen
 		want   []Installment
 	}{
-		{150 * money.Wan, []Installment{{2024, 50 * money.Wan}, {2025, 50 * money.Wan}, {2026, 50 * money.Wan}}},
-		{150*money.Wan + 2, []Installment{{2024, 50*money.Wan + 2}, {2025, 50 * money.Wan}, {2026, 50 * money.Wan}}},
-		{1, []Installment{{2024, 1}, {2025, 0}, {2026, 0}}},
-		{0, []Installment{{2024, 0}, {2025, 0}, {2026, 0}}},
+		{150 * money.Wan, []Installment{{Year: 2024, Fen: 50 * money.Wan}, {Year: 2025, Fen: 50 * money.Wan}, {Year: 2026, Fen: 50 * money.Wan}}},
+		{150*money.Wan + 2, []Installment{{Year: 2024, Fen: 50*money.Wan + 2}, {Year: 2025, Fen: 50 * money.Wan}, {Year: 2026, Fen: 50 * money.Wan}}},
+		{1, []Installment{{Year: 2024, Fen: 1}, {Year: 2025, Fen: 0}, {Year: 2026, Fen: 0}}},
+		{0, []Installment{{Year: 2024, Fen: 0}, {Year: 2025, Fen: 0}, {Year: 2026, Fen: 0}}},
 	}
 	for _, tt := range tests {
 		if got := Installments(c, 2024, tt.amount); !slices.Equal(got, tt.want) {
@@ -363,7 +363,7 @@ func TestRecurringInstallments(t *testing.T) {
 	}
 	// A one-off clause pays in one installment in its budget year.
 	one := clauseByID(t, "fx-hte-new")
-	if got := Installments(one, 2025, 5*money.Wan); !slices.Equal(got, []Installment{{2025, 5 * money.Wan}}) {
+	if got := Installments(one, 2025, 5*money.Wan); !slices.Equal(got, []Installment{{Year: 2025, Fen: 5 * money.Wan}}) {
 		t.Errorf("one-off: %v", got)
 	}
 

@@ -40,6 +40,18 @@ type Grant struct {
 	By     string        `json:"by"`
 	At     string        `json:"at"`
 	Case   int64         `json:"case"`
+
+	// Execution (项目执行): the task book, the team and budget as changed,
+	// and how the project was closed.
+	State      ExecState   `json:"state"`
+	Milestones []Milestone `json:"milestones"`
+	Team       []Member    `json:"team"`
+	Budget     BidBudget   `json:"budget"`
+	Changes    []Change    `json:"changes,omitempty"`
+	Accepted   *Accept     `json:"accepted,omitempty"`
+	Tolerance  *Tolerance  `json:"tolerance,omitempty"`
+	Closed     string      `json:"closed,omitempty"`
+	Close      string      `json:"close,omitempty"` // the closing or stopping reason
 }
 
 // CheckGrant says whether bid may be granted fen with shares on day today:

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"kechuang/internal/errs"
 	"kechuang/internal/facts"
+	"kechuang/internal/fulfil"
 	"kechuang/internal/project"
 )
 
@@ -127,20 +129,9 @@ func (db *DB) UpdateChallenge(ctx context.Context, c *project.Challenge, prev in
 // bidder's facts changed meanwhile, nothing is written.
 func (db *DB) GrantChallenge(ctx context.Context, c *project.Challenge, prev int, e ChallengeEvent, a Admission) (err error) {
 	defer errs.Wrap(&err, "store.GrantChallenge(%d)", c.ID)
-	f, err := facts.DecodeBytes(a.Doc, "facts")
-	if err != nil {
-		return err
-	}
 	g := &c.Review.Grants[len(c.Review.Grants)-1]
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		var cur int
-		if err := tx.QueryRowContext(ctx, `SELECT current_version FROM subjects WHERE id = $1`, f.Subject.ID).Scan(&cur); err != nil {
-			return err
-		}
-		if cur != a.Version {
-			return errs.E(errs.Conflict, "主体 %s 的事实在办理期间已更新（第 %d 版 → 第 %d 版）：请刷新后重新办理", f.Subject.ID, a.Version, cur)
-		}
-		if _, err := db.putFacts(ctx, tx, [][]byte{a.Doc}, []facts.Subject{f.Subject}, a.Entry); err != nil {
+		if err := db.admitFacts(ctx, tx, a); err != nil {
 			return err
 		}
 		ids, err := db.createCases(ctx, tx, e.Actor, a.Cases)
@@ -227,4 +218,95 @@ func (db *DB) Bids(ctx context.Context, challenge int64) (out []*project.Bid, er
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// CaseChange is what a project act does to a fulfilment case: Do changes
+// the case, told which installments the ledger already holds and which of
+// them are paid, and returns the note for the case's history.
+type CaseChange struct {
+	Case   int64
+	Action string // released, ended, topped
+	Do     func(c *fulfil.Case, inLedger, paid func(i int) bool) (string, error)
+}
+
+// ExecuteChallenge saves an act on a granted project in one transaction:
+// the changes to the fulfilment cases that pay it (an installment released,
+// the unpaid rest cut, funds moved to a continued team), the facts version
+// a 失信 record makes when a is not nil, and the challenge with its event.
+func (db *DB) ExecuteChallenge(ctx context.Context, c *project.Challenge, prev int, e ChallengeEvent, changes []CaseChange, a *Admission) (err error) {
+	defer errs.Wrap(&err, "store.ExecuteChallenge(%d)", c.ID)
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		for _, ch := range changes {
+			k, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = $1`, ch.Case))
+			if errors.Is(err, sql.ErrNoRows) {
+				return errs.E(errs.NotFound, "没有编号为 %d 的兑现事项", ch.Case)
+			}
+			if err != nil {
+				return err
+			}
+			state := map[string]string{}
+			rows, err := tx.QueryContext(ctx, `SELECT pay_key, state FROM payments WHERE case_id = $1 AND kind = 'payment'`, k.ID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var key, st string
+				if err := rows.Scan(&key, &st); err != nil {
+					rows.Close()
+					return err
+				}
+				state[key] = st
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			key := func(i int) string {
+				return fulfil.PaymentKey(k.Clause, k.Subject, k.Event, k.Period, k.Schedule[i].Year)
+			}
+			inLedger := func(i int) bool { _, ok := state[key(i)]; return ok }
+			paid := func(i int) bool { return state[key(i)] == "paid" }
+			note, err := ch.Do(k, inLedger, paid)
+			if err != nil {
+				return err
+			}
+			old := k.Version
+			k.Version++
+			k.Updated = db.now().UTC().Format(time.RFC3339)
+			if err := db.writeCase(ctx, tx, k, old); err != nil {
+				return err
+			}
+			step := k.CurrentStep().Step
+			if err := db.history(ctx, tx, k.ID, CaseEvent{Actor: e.Actor, Action: ch.Action, From: step, To: step, Status: k.Status, Note: note}); err != nil {
+				return err
+			}
+			if err := db.notify(ctx, tx, k, fulfil.Message(k, fulfil.Transition{Action: fulfil.Action(ch.Action), Status: k.Status, Note: note})); err != nil {
+				return err
+			}
+		}
+		if a != nil {
+			if err := db.admitFacts(ctx, tx, *a); err != nil {
+				return err
+			}
+		}
+		return db.updateChallenge(ctx, tx, c, prev, e)
+	})
+}
+
+// admitFacts writes the facts version a carries, unless the subject's facts
+// changed since the version it was made from.
+func (db *DB) admitFacts(ctx context.Context, tx *sql.Tx, a Admission) error {
+	f, err := facts.DecodeBytes(a.Doc, "facts")
+	if err != nil {
+		return err
+	}
+	var cur int
+	if err := tx.QueryRowContext(ctx, `SELECT current_version FROM subjects WHERE id = $1`, f.Subject.ID).Scan(&cur); err != nil {
+		return err
+	}
+	if cur != a.Version {
+		return errs.E(errs.Conflict, "主体 %s 的事实在办理期间已更新（第 %d 版 → 第 %d 版）：请刷新后重新办理", f.Subject.ID, a.Version, cur)
+	}
+	_, err = db.putFacts(ctx, tx, [][]byte{a.Doc}, []facts.Subject{f.Subject}, a.Entry)
+	return err
 }

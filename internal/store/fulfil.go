@@ -558,7 +558,7 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 		for _, c := range cs {
 			env := coveringEnvelope(envs, c.Clause, tags(c.Clause), payer, year)
 			for _, ins := range c.Schedule {
-				if ins.Year > year {
+				if ins.Year > year || ins.Held {
 					continue
 				}
 				key := fulfil.PaymentKey(c.Clause, c.Subject, c.Event, c.Period, ins.Year)
@@ -774,6 +774,9 @@ func (db *DB) ConfirmBatch(ctx context.Context, id int64, by string) (b fulfil.B
 			note := fmt.Sprintf("批次 %d 已确认到账 %s", id, here)
 			if paid >= len(c.Schedule) {
 				c.Status = fulfil.Paid
+				if c.Ended != "" {
+					c.Status = fulfil.Ended
+				}
 				note += fmt.Sprintf("，累计已拨付 %s", fen)
 			} else {
 				note += fmt.Sprintf("（分 %d 年拨付，已付 %d 年，累计 %s）", len(c.Schedule), paid, fen)

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"kechuang/internal/errs"
-	"kechuang/internal/facts"
 	"kechuang/internal/fulfil"
 	"kechuang/internal/pool"
 )
@@ -204,19 +203,8 @@ type Admission struct {
 // since version a.Version, nothing is written.
 func (db *DB) AdmitMember(ctx context.Context, m *pool.Member, prev int, ev pool.Event, a Admission) (caseIDs []int64, err error) {
 	defer errs.Wrap(&err, "store.AdmitMember(%d)", m.ID)
-	f, err := facts.DecodeBytes(a.Doc, "facts")
-	if err != nil {
-		return nil, err
-	}
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		var cur int
-		if err := tx.QueryRowContext(ctx, `SELECT current_version FROM subjects WHERE id = $1`, m.Subject).Scan(&cur); err != nil {
-			return err
-		}
-		if cur != a.Version {
-			return errs.E(errs.Conflict, "主体 %s 的事实在审核期间已更新（第 %d 版 → 第 %d 版）：请刷新，按最新事实重新审核", m.Subject, a.Version, cur)
-		}
-		if _, err := db.putFacts(ctx, tx, [][]byte{a.Doc}, []facts.Subject{f.Subject}, a.Entry); err != nil {
+		if err := db.admitFacts(ctx, tx, a); err != nil {
 			return err
 		}
 		ids, err := db.createCases(ctx, tx, ev.By, a.Cases)
