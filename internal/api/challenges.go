@@ -153,26 +153,27 @@ func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req struct {
-		Act      string           `json:"act"`
-		Version  int              `json:"version"`
-		Rubric   project.Rubric   `json:"rubric"`
-		Experts  []project.Expert `json:"experts"`
-		Declared []project.Tie    `json:"declared"`
-		Per      int              `json:"per"`
-		Field    string           `json:"field"`
-		Spread   int              `json:"spread"`
-		Sheet    project.Sheet    `json:"sheet"`
-		Budget   string           `json:"budget"`
-		Pass     int64            `json:"pass"`
-		Teams    int              `json:"teams"`
-		From     string           `json:"from"`
-		To       string           `json:"to"`
-		Bid      string           `json:"bid"`
-		Amount   string           `json:"amount"`
-		Shares   []int64          `json:"shares"`
-		Reason   string           `json:"reason"`
+		Act      string              `json:"act"`
+		Version  int                 `json:"version"`
+		Rubric   project.Rubric      `json:"rubric"`
+		Experts  []project.Expert    `json:"experts"`
+		Declared []project.Tie       `json:"declared"`
+		Per      int                 `json:"per"`
+		Field    string              `json:"field"`
+		Spread   int                 `json:"spread"`
+		Sheet    project.Sheet       `json:"sheet"`
+		Budget   string              `json:"budget"`
+		Pass     int64               `json:"pass"`
+		Teams    int                 `json:"teams"`
+		From     string              `json:"from"`
+		To       string              `json:"to"`
+		Bid      string              `json:"bid"`
+		Amount   string              `json:"amount"`
+		Shares   []int64             `json:"shares"`
+		Reason   string              `json:"reason"`
+		Book     []project.Milestone `json:"milestones"`
 	}
-	if err := decodeBody(r, &req, `{"act": "assign|score|rank|publicise|grant", "version", assign: "rubric", "experts", "declared"?, "per", "field"?, "spread"; score: "sheet"; rank: "budget": "200万元", "pass" (×100), "teams"; publicise: "from", "to"; grant: "bid", "amount": "80万元", "shares": [4, 3, 3], "reason"}`); err != nil {
+	if err := decodeBody(r, &req, `{"act": "assign|score|rank|publicise|grant", "version", assign: "rubric", "experts", "declared"?, "per", "field"?, "spread"; score: "sheet"; rank: "budget": "200万元", "pass" (×100), "teams"; publicise: "from", "to"; grant: "bid", "amount": "80万元", "shares": [4, 3, 3], "reason", "milestones": [{"kind": "midterm", "name", "due", "release": 1}, {"kind": "acceptance", …}]}`); err != nil {
 		return err
 	}
 	if req.Version == 0 {
@@ -183,7 +184,7 @@ func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return errs.At(errs.Pos{Path: "$.amount"}, "amount %q: an amount such as 80万元", req.Amount)
 		}
-		c, k, err := s.challenges().Grant(r.Context(), u, id, req.Version, req.Bid, fen, strings.TrimSpace(req.Reason), req.Shares)
+		c, k, err := s.challenges().Grant(r.Context(), u, id, req.Version, req.Bid, fen, strings.TrimSpace(req.Reason), req.Shares, req.Book)
 		if err != nil {
 			return err
 		}

@@ -159,7 +159,8 @@ func TestChallengeReviewAPI(t *testing.T) {
 		t.Errorf("a stale version: %d", s)
 	}
 	ww.must("POST", path+"/review", map[string]any{"act": "publicise", "version": got.Version, "from": "2025-10-30", "to": "2025-11-05"}, &got)
-	grant := map[string]any{"act": "grant", "version": got.Version, "bid": bid, "amount": "80万元", "shares": []int{4, 3, 3}, "reason": "集体研究"}
+	grant := map[string]any{"act": "grant", "version": got.Version, "bid": bid, "amount": "80万元", "shares": []int{4, 3, 3}, "reason": "集体研究",
+		"milestones": []map[string]any{{"kind": "midterm", "name": "中试线建成", "due": "2026-06-30", "release": 1}, {"kind": "acceptance", "name": "验收用户验收", "due": "2027-06-30", "release": 2}}}
 	if s, b := ww.do("POST", path+"/review", grant, nil); s != 409 {
 		t.Errorf("a grant before the 公示 is over: %d %s", s, b)
 	}

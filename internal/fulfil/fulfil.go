@@ -179,6 +179,7 @@ type Case struct {
 	BudgetYear  int64 // 列入次年预算: the year after FY
 	Schedule    []Installment
 	Shares      []int64         `json:",omitempty"` // 分年度按比例拨付: yearly shares of a project award (4, 3, 3), set when it is granted
+	Planned     []Installment   `json:",omitempty"` // a project's payment plan, set at its grant and changed by 赛马 moves: the schedule at 拨付
 	Hold        []int           `json:",omitempty"` // installments held at the grant until the project's milestones pass
 	Ended       string          `json:",omitempty"` // why the unpaid installments were cut (终止拨付)
 	Basis       []rules.FactUse // the facts it rests on, shown in 公示
@@ -409,6 +410,9 @@ func Apply(c *Case, cl Clause, act Act, now time.Time, quotaUsed int) (Transitio
 			c.Schedule = Schedule(c.BudgetYear, amt, cl.Years)
 			if len(c.Shares) > 0 {
 				c.Schedule = Proportional(c.BudgetYear, amt, c.Shares)
+			}
+			if c.Planned != nil {
+				c.Schedule = slices.Clone(c.Planned)
 			}
 			for _, i := range c.Hold {
 				if i >= 0 && i < len(c.Schedule) {

@@ -37,6 +37,7 @@ func (c *Case) Cut(inLedger func(i int) bool, paid func(i int) bool, reason stri
 	if c.Schedule == nil {
 		// Not yet at 拨付: nothing was paid; the whole decided amount is freed.
 		freed, _ = c.Amount()
+		c.Planned = nil
 	}
 	var kept []Installment
 	pending := false
@@ -72,8 +73,11 @@ func (c *Case) Top(fen money.Fen, inLedger func(i int) bool, d Decision) error {
 		return err
 	}
 	switch {
+	case c.Schedule == nil && len(c.Planned) > 0:
+		// Not yet at 拨付: the plan the schedule will be made from.
+		c.Planned[len(c.Planned)-1].Fen += fen
 	case c.Schedule == nil:
-		// Not yet at 拨付: the schedule is made from the new amount.
+		return errs.E(errs.Conflict, "兑现事项 %d 没有分年度拨付计划，剩余资金不能转入", c.ID)
 	case len(c.Schedule) == 0 || inLedger(len(c.Schedule)-1):
 		return errs.E(errs.Conflict, "兑现事项 %d 已没有未拨付的年度，剩余资金不能转入", c.ID)
 	default:

@@ -48,6 +48,16 @@ func TestGates(t *testing.T) {
 	if err := c.Top(20*money.Wan, first, Decision{Reason: "赛马接续", By: "s"}); err != nil || c.Schedule[2].Fen != 44*money.Wan || c.Decided.Fen != 100*money.Wan {
 		t.Fatalf("top: %v schedule %+v decided %+v", err, c.Schedule, c.Decided)
 	}
+	// Before 拨付 the plan the schedule will be made from takes them.
+	c = staged()
+	c.Planned, c.Schedule = c.Schedule, nil
+	if err := c.Top(20*money.Wan, none, Decision{}); err != nil || c.Planned[2].Fen != 44*money.Wan {
+		t.Fatalf("top before 拨付: %v %+v", err, c.Planned)
+	}
+	c.Planned, c.Decided = nil, &Decision{Fen: 80 * money.Wan}
+	if err := c.Top(money.Wan, none, Decision{}); err == nil || !strings.Contains(err.Error(), "没有分年度拨付计划") {
+		t.Errorf("top without a plan: %v", err)
+	}
 	c = staged()
 	if err := c.Top(20*money.Wan+1, first, Decision{}); err == nil || !strings.Contains(err.Error(), "超过文件规定的上限") {
 		t.Errorf("top over the cap: %v", err)

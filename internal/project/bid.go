@@ -43,6 +43,35 @@ func (b BidBudget) Direct() money.Fen {
 // Total is the project's total S&T investment: direct and indirect costs.
 func (b BidBudget) Total() money.Fen { return b.Direct() + b.Indirect }
 
+// Project is the 揭榜挂帅 project a budget describes, led by subject lead
+// of region, as of at.
+func (b BidBudget) Project(lead, region string, at policy.Date) Project {
+	p := Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
+		Budget: Budget{Direct: b.Direct(), Equipment: b.Categories[b.Equipment], Indirect: b.Indirect, Total: b.Total()}}
+	p.Subject.ID, p.Subject.Kind, p.Subject.Region = lead, "enterprise", region
+	return p
+}
+
+// BudgetCheck checks p's indirect costs against limit clause indirect (""
+// when the document has none): the check, when the clause applies, and an
+// error at budget.indirect when they exceed its ceiling.
+func BudgetCheck(eng *rules.Engine, indirect string, p Project) (*IndirectCheck, error) {
+	if indirect == "" {
+		return nil, nil
+	}
+	ch, err := CheckIndirect(eng, indirect, p)
+	if err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return nil, nil // the clause does not apply to this project
+		}
+		return nil, err
+	}
+	if !ch.OK {
+		return &ch, errs.At(errs.Pos{Path: "budget.indirect"}, "间接费用 %s 超过《%s》%s 核定上限 %s（超出 %s）", ch.Requested, ch.Ceiling.Document, ch.Ceiling.Section, ch.Ceiling.Interval.Max, ch.Excess)
+	}
+	return &ch, nil
+}
+
 // Bid is a 揭榜 application for a challenge.
 type Bid struct {
 	ID        string    `json:"id"`
@@ -172,19 +201,13 @@ func CheckSubmission(eng *rules.Engine, c *Challenge, b *Bid, today string, indi
 		bad("today", "%v", err)
 		return s
 	}
-	p := Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
-		Budget: Budget{Direct: b.Budget.Direct(), Equipment: b.Budget.Categories[b.Budget.Equipment], Indirect: b.Budget.Indirect, Total: b.Budget.Total()}}
-	p.Subject.ID, p.Subject.Kind, p.Subject.Region = b.Lead, "enterprise", b.Region
-	if indirect != "" {
-		ch, err := CheckIndirect(eng, indirect, p)
-		if err == nil {
-			s.Indirect = &ch
-			if !ch.OK {
-				bad("budget.indirect", "间接费用 %s 超过《%s》%s 核定上限 %s（超出 %s）", ch.Requested, ch.Ceiling.Document, ch.Ceiling.Section, ch.Ceiling.Interval.Max, ch.Excess)
-			}
-		} else if errs.KindOf(err) != errs.Invalid {
-			s.Problems = append(s.Problems, err)
-		}
+	p := b.Budget.Project(b.Lead, b.Region, at)
+	ch, err := BudgetCheck(eng, indirect, p)
+	if ch != nil {
+		s.Indirect = ch
+	}
+	if err != nil {
+		s.Problems = append(s.Problems, err)
 	}
 	if a, err := Evaluate(eng, c.Clause, p); err == nil {
 		s.Award = &a

@@ -51,7 +51,9 @@ type Grant struct {
 	Accepted   *Accept     `json:"accepted,omitempty"`
 	Tolerance  *Tolerance  `json:"tolerance,omitempty"`
 	Closed     string      `json:"closed,omitempty"`
-	Close      string      `json:"close,omitempty"` // the closing or stopping reason
+	Close      string      `json:"close,omitempty"`    // the closing or stopping reason
+	Freed      money.Fen   `json:"freed,omitempty"`    // what was left unpaid when it closed
+	MovedTo    string      `json:"moved_to,omitempty"` // 赛马: the bid the freed funds went to
 }
 
 // CheckGrant says whether bid may be granted fen with shares on day today:
@@ -208,6 +210,19 @@ func ApplyReview(c *Challenge, a ReviewAct) error {
 		r.Notice = &Notice{From: a.From, To: a.To}
 	default:
 		return errs.E(errs.Invalid, "评审没有“%s”这项操作", a.Act)
+	}
+	return nil
+}
+
+// Grant is bid's granted project, or nil.
+func (r *Review) Grant(bid string) *Grant {
+	if r == nil {
+		return nil
+	}
+	for i := range r.Grants {
+		if r.Grants[i].Bid == bid {
+			return &r.Grants[i]
+		}
 	}
 	return nil
 }

@@ -26,12 +26,16 @@ type ToleranceReview struct {
 
 // ToleranceDecision is the outcome with its reasons.
 type ToleranceDecision struct {
-	Granted bool     // 予以容错
-	Record  bool     // a 科研失信 record is made
-	Reasons []string // each condition not met, in words
-	Section string
-	Quote   string
+	Granted  bool     // 予以容错
+	Record   bool     // a 科研失信 record is made
+	Reasons  []string // each condition not met, in words
+	Section  string
+	Quote    string
+	Document string `json:"document,omitempty"` // the document's title, filled in from the library
 }
+
+// ToleranceDoc is the library document whose 四（一）6 DecideTolerance applies.
+const ToleranceDoc = "wuwei-2022"
 
 // toleranceQuote is the sentence the rule rests on.
 const toleranceQuote = "對經審慎研究程序完備的市級科技計劃項目,確因科研人員技術路線選擇有誤、受市場風險影響、經濟形勢發生重大變化,導致預期目標未能實現或項目失敗,但項目承擔人員已盡到勤勉和忠實義務的,由項目主管部門綜合運用國際國內同行評議、市場評議、專家評議等方式確認后,予以容錯,不納入科研失信范疇"

@@ -355,6 +355,17 @@ var pageProbes = map[string][]probe{
 		{user: "staff-fx", method: "POST", path: "/challenges/{challenge}/review", want: 403},
 		{user: "staff-ww", method: "POST", path: "/challenges/{challenge}/review", want: 409},
 	},
+	"GET /challenges/{id}/projects/{bid}": { // the fixture's challenge has no granted project
+		{user: "", path: "/challenges/{challenge}/projects/1", want: 303},
+		{user: "ent-a", path: "/challenges/{challenge}/projects/1", want: 404},
+		{user: "staff-fx", path: "/challenges/{challenge}/projects/1", want: 404},
+		{user: "staff-ww", path: "/challenges/{challenge}/projects/1", want: 404},
+	},
+	"POST /challenges/{id}/projects/{bid}": {
+		{user: "", method: "POST", path: "/challenges/{challenge}/projects/1", want: 403},
+		{user: "ent-a", method: "POST", path: "/challenges/{challenge}/projects/1", want: 404},
+		{user: "staff-ww", method: "POST", path: "/challenges/{draft}/projects/1", want: 404},
+	},
 	"POST /console/challenges": { // no fields: the form again, naming them
 		{user: "", method: "POST", path: "/console/challenges", want: 403},
 		{user: "ent-a", method: "POST", path: "/console/challenges", want: 403},

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"kechuang/internal/auth"
 	"kechuang/internal/errs"
@@ -105,6 +106,8 @@ type challengeData struct {
 	Pairs       []reviewPair // the review's assigned pairs (staff)
 	Pending     []reviewPair // those without a sheet yet
 	Rubric      string       // the review form's starting rubric
+	Book        string       // the grant form's starting task book
+	Me          string       // the enterprise account's subject: its projects link to their pages
 	Done        string
 	Error       string
 }
@@ -139,12 +142,16 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 		}
 	}
 	d.CanBid = d.CanAsk && len(d.Bids) == 0
+	if q.user != nil && q.user.Role == auth.Enterprise {
+		d.Me = q.user.Subject
+	}
 	if d.Staff {
 		leads := map[string]string{}
 		for _, b := range d.Bids {
 			leads[b.ID] = cmp.Or(b.LeadName, b.Lead)
 		}
 		d.Pairs, d.Rubric = reviewPairs(c, leads), defaultRubric
+		d.Book = defaultBook(s.now())
 		for _, p := range d.Pairs {
 			if !p.In {
 				d.Pending = append(d.Pending, p)
@@ -186,6 +193,29 @@ func (s *Server) challengeBid(q *req) error {
 	}
 	f := q.r.PostForm
 	again := func(msg string) error { return s.showChallenge(q, http.StatusUnprocessableEntity, "", msg) }
+	team, err := teamForm(f)
+	if err != nil {
+		return again(err.Error())
+	}
+	budget, err := budgetForm(f)
+	if err != nil {
+		return again(err.Error())
+	}
+	b := &project.Bid{Team: team, Budget: budget}
+	b.Documents = f["attachments"]
+	if _, err := s.challengeSvc().Submit(q.r.Context(), *q.user, id, b); err != nil {
+		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
+			return err
+		}
+		return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
+	}
+	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#bids", id, url.QueryEscape("揭榜")), http.StatusSeeOther)
+	return nil
+}
+
+// teamForm reads a team from a form: the lead (lead_name, lead_age,
+// lead_title, lead_id) and the members a line each, “姓名,年龄,职称[,人员编号]”.
+func teamForm(f url.Values) ([]project.Member, error) {
 	member := func(id, name, age, title, role string) (project.Member, error) {
 		n, err := strconv.Atoi(strings.TrimSpace(age))
 		if err != nil {
@@ -198,16 +228,16 @@ func (s *Server) challengeBid(q *req) error {
 	}
 	lead, err := member(f.Get("lead_id"), f.Get("lead_name"), f.Get("lead_age"), f.Get("lead_title"), "lead")
 	if err != nil {
-		return again(err.Error())
+		return nil, err
 	}
-	b := &project.Bid{Team: []project.Member{lead}, Budget: project.BidBudget{Categories: map[string]money.Fen{}, Equipment: "设备费"}}
+	team := []project.Member{lead}
 	for i, line := range strings.Split(f.Get("members"), "\n") {
 		if line = strings.TrimSpace(line); line == "" {
 			continue
 		}
 		parts := strings.Split(strings.ReplaceAll(line, "，", ","), ",")
 		if len(parts) < 3 {
-			return again(fmt.Sprintf("团队成员第%d行应为“姓名,年龄,职称[,人员编号]”", i+1))
+			return nil, fmt.Errorf("团队成员第%d行应为“姓名,年龄,职称[,人员编号]”", i+1)
 		}
 		pid := ""
 		if len(parts) > 3 {
@@ -215,10 +245,16 @@ func (s *Server) challengeBid(q *req) error {
 		}
 		m, err := member(pid, parts[0], parts[1], parts[2], "member")
 		if err != nil {
-			return again(err.Error())
+			return nil, err
 		}
-		b.Team = append(b.Team, m)
+		team = append(team, m)
 	}
+	return team, nil
+}
+
+// budgetForm reads a budget from a form: budget_设备费 … and indirect.
+func budgetForm(f url.Values) (project.BidBudget, error) {
+	b := project.BidBudget{Categories: map[string]money.Fen{}, Equipment: "设备费"}
 	for _, c := range bidCategories {
 		v := strings.TrimSpace(f.Get("budget_" + c))
 		if v == "" {
@@ -226,24 +262,17 @@ func (s *Server) challengeBid(q *req) error {
 		}
 		fen, err := money.Parse(v)
 		if err != nil {
-			return again(fmt.Sprintf("%s %q 看不懂：写成 100万元", c, v))
+			return b, fmt.Errorf("%s %q 看不懂：写成 100万元", c, v)
 		}
-		b.Budget.Categories[c] = fen
+		b.Categories[c] = fen
 	}
 	if v := strings.TrimSpace(f.Get("indirect")); v != "" {
-		if b.Budget.Indirect, err = money.Parse(v); err != nil {
-			return again(fmt.Sprintf("间接费用 %q 看不懂：写成 90万元", v))
+		var err error
+		if b.Indirect, err = money.Parse(v); err != nil {
+			return b, fmt.Errorf("间接费用 %q 看不懂：写成 90万元", v)
 		}
 	}
-	b.Documents = f["attachments"]
-	if _, err := s.challengeSvc().Submit(q.r.Context(), *q.user, id, b); err != nil {
-		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
-			return err
-		}
-		return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
-	}
-	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#bids", id, url.QueryEscape("揭榜")), http.StatusSeeOther)
-	return nil
+	return b, nil
 }
 
 // defaultRubric is the rubric the review form starts from: a local
@@ -382,7 +411,11 @@ func (s *Server) challengeReview(q *req) error {
 			}
 			shares = append(shares, n)
 		}
-		if _, _, err := s.challengeSvc().Grant(q.r.Context(), *q.user, id, v, f.Get("bid"), fen, strings.TrimSpace(f.Get("reason")), shares); err != nil {
+		book, err := project.ParseMilestones(f.Get("milestones"))
+		if err != nil {
+			return again("任务书节点" + errText(err))
+		}
+		if _, _, err := s.challengeSvc().Grant(q.r.Context(), *q.user, id, v, f.Get("bid"), fen, strings.TrimSpace(f.Get("reason")), shares, book); err != nil {
 			if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {
 				return err
 			}
@@ -399,6 +432,16 @@ func (s *Server) challengeReview(q *req) error {
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s#review", id, url.QueryEscape(reviewActZh[a.Act])), http.StatusSeeOther)
 	return nil
+}
+
+// defaultBook is the grant form's starting task book: a mid-term
+// evaluation a year on holding the second year's payment, the end user's
+// acceptance two years on holding the third.
+func defaultBook(now time.Time) string {
+	return project.MilestonesText([]project.Milestone{
+		{Kind: project.MidTerm, Name: "中期评估", Due: now.AddDate(1, 0, 0).In(Shanghai).Format("2006-01-02"), Release: 1},
+		{Kind: project.Acceptance, Name: "验收用户结题验收", Due: now.AddDate(2, 0, 0).In(Shanghai).Format("2006-01-02"), Release: 2},
+	})
 }
 
 var reviewActZh = map[string]string{"assign": "指派评审专家", "score": "录入评分表", "rank": "排序并划定资助线", "publicise": "公示", "grant": "立项资助"}

@@ -117,7 +117,7 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	if m == nil {
 		t.Fatal("no grant form for the funded bid")
 	}
-	grant := url.Values{"act": {"grant"}, "bid": {m[1]}, "amount": {"120万元"}, "shares": {"4,3,3"}, "reason": {"集体研究"}}
+	grant := url.Values{"act": {"grant"}, "bid": {m[1]}, "amount": {"120万元"}, "shares": {"4,3,3"}, "reason": {"集体研究"}, "milestones": {testBook}}
 	if res := staff.postCSRF(path+"/review", grant); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "四（一）3") {
 		t.Errorf("120万元, over the clause's 100万元: %d", res.status)
 	}
@@ -138,6 +138,10 @@ func TestChallengeReviewHTTP(t *testing.T) {
 		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
 	}
 }
+
+// testBook is the task book the tests grant with: the mid-term holds the
+// second year's payment, the acceptance the third.
+const testBook = "中期评估｜中试线建成｜2026-06-30｜第2期\n结题验收｜验收用户验收｜2027-06-30｜第3期"
 
 // testClock is a clock a test moves (the deadline passes) while the
 // server reads it from its goroutines.

@@ -17,6 +17,7 @@ import (
 	"kechuang/internal/i18n"
 	"kechuang/internal/ladder"
 	"kechuang/internal/money"
+	"kechuang/internal/project"
 	"kechuang/internal/region"
 	"kechuang/internal/rules"
 )
@@ -111,6 +112,9 @@ var funcs = template.FuncMap{
 		return t.Zh
 	},
 	"join": strings.Join,
+	// msKind and changeKind name a project milestone's and change's kind.
+	"msKind":     project.KindZh,
+	"changeKind": project.ChangeZh,
 	"pct": func(part, whole int) string {
 		if whole == 0 {
 			return "0%"
@@ -120,7 +124,7 @@ var funcs = template.FuncMap{
 }
 
 // eventZh names the history events that are not acts of a person.
-var eventZh = map[string]string{"created": "生成", "batched": "列入拨付批次", "paid": "拨付到账", "cut": "预算未安排", "queued": "顺延至下一批次", "reversed": "冲正"}
+var eventZh = map[string]string{"created": "生成", "batched": "列入拨付批次", "paid": "拨付到账", "cut": "预算未安排", "queued": "顺延至下一批次", "reversed": "冲正", "released": "节点通过，解除暂停", "ended": "终止拨付", "topped": "赛马资金转入"}
 
 // regionFull names a region with the regions above it: 甘肃省 武威市 凉州区.
 func regionFull(code string) string {

@@ -132,6 +132,8 @@ var Pages = []Page{
 	{"POST", "/challenges/{id}/act", SignedIn, (*Server).challengeAct},
 	{"POST", "/challenges/{id}/bids", SignedIn, (*Server).challengeBid},
 	{"POST", "/challenges/{id}/review", SignedIn, (*Server).challengeReview},
+	{"GET", "/challenges/{id}/projects/{bid}", SignedIn, (*Server).projectPage},
+	{"POST", "/challenges/{id}/projects/{bid}", SignedIn, (*Server).projectAct},
 	{"POST", "/console/challenges", Console, (*Server).challengeCreate},
 	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
 	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},

@@ -111,6 +111,9 @@ func (s *Service) Get(ctx context.Context, u *auth.User, id int64) (*project.Cha
 			c.Review = nil
 			if r.Notice != nil {
 				c.Review = &project.Review{Ranking: r.Ranking, Line: r.Line, Notice: r.Notice}
+				for _, g := range r.Grants {
+					c.Review.Grants = append(c.Review.Grants, g.Public())
+				}
 			}
 		}
 	}
@@ -376,7 +379,7 @@ func (s *Service) Review(ctx context.Context, u auth.User, id int64, version int
 // against it (Decide: within the interval the clause allows) and the case
 // is made in the fulfilment flow with the decided amount, the reason and
 // the yearly shares the ledger will pay it by — all in one transaction.
-func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int, bidID string, fen money.Fen, reason string, shares []int64) (*project.Challenge, *fulfil.Case, error) {
+func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int, bidID string, fen money.Fen, reason string, shares []int64, ms []project.Milestone) (*project.Challenge, *fulfil.Case, error) {
 	c, err := s.staffChallenge(ctx, u, id, version, "立项资助由榜单所在辖区的科技部门办理")
 	if err != nil {
 		return nil, nil, err
@@ -384,6 +387,12 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 	today := s.today()
 	if err := project.CheckGrant(c, bidID, fen, reason, shares, today); err != nil {
 		return nil, nil, err
+	}
+	if err := project.CheckMilestones(ms, len(shares)); err != nil {
+		return nil, nil, err
+	}
+	if ms[0].Due < today {
+		return nil, nil, errs.At(errs.Pos{Path: "milestones[0].due"}, "第一个节点的完成日期 %s 早于立项日期 %s", ms[0].Due, today)
 	}
 	bs, err := s.Store.Bids(ctx, id)
 	if err != nil {
@@ -442,10 +451,15 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		fmt.Sprintf("揭榜挂帅项目“%s”立项资助：《%s》%s：%s", c.Title, cl.Doc.Title, cl.Citation.Section, cl.Citation.Quote))
 	kase.Decided = &fulfil.Decision{Fen: fen, Reason: reason, By: u.ID, At: today}
 	kase.Shares = slices.Clone(shares)
+	kase.Hold = project.Held(ms)
 	fulfil.Start(kase, s.now())
 	plan, _ := project.Stage(fen, int(kase.BudgetYear), shares)
+	for _, p := range plan {
+		kase.Planned = append(kase.Planned, fulfil.Installment{Year: int64(p.Year), Fen: p.Fen})
+	}
 	prev := c.Version
-	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today})
+	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today,
+		State: project.Executing, Milestones: slices.Clone(ms), Team: slices.Clone(b.Team), Budget: b.Budget})
 	a := store.Admission{Doc: newDoc, Version: factVersion, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("揭榜挂帅项目立项：榜单 %d“%s”", c.ID, c.Title)}, Cases: []*fulfil.Case{kase}}
 	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %s 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, sharesText(shares), reason)}, a); err != nil {
 		return nil, nil, err
@@ -460,4 +474,157 @@ func sharesText(shares []int64) string {
 		parts[i] = strconv.FormatInt(x, 10)
 	}
 	return strings.Join(parts, ":")
+}
+
+// Project returns challenge id with its granted project bid for u: the
+// staff of its jurisdiction and the project's lead unit see it.
+func (s *Service) Project(ctx context.Context, u auth.User, id int64, bid string) (*project.Challenge, *project.Grant, []store.ChallengeEvent, error) {
+	c, hist, err := s.Store.Challenge(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g := c.Review.Grant(bid)
+	if g == nil || !staffOf(u, c.Region) && !(u.Role == auth.Enterprise && u.Subject == g.Lead) {
+		return nil, nil, nil, errs.E(errs.NotFound, "榜单 %d 没有立项项目 %s", id, bid)
+	}
+	if !staffOf(u, c.Region) {
+		hist = nil
+	}
+	return c, g, hist, nil
+}
+
+// Execute performs act a on the project granted to bid of challenge id,
+// seen at version (0: any): the task book's reports and checks, changes,
+// the end user's acceptance, a 赛马 stop, closure under 容错 or by the
+// ordinary procedure. What the act does to the money — an installment
+// released, the unpaid rest cut, the funds moved to the team continued —
+// is done to the fulfilment cases in the same transaction, and a 容错 file
+// that finds misconduct records it in the lead unit's facts (科研严重失信).
+func (s *Service) Execute(ctx context.Context, u auth.User, id int64, version int, bid string, a project.ExecAct) (*project.Challenge, error) {
+	c, g, _, err := s.Project(ctx, u, id, bid)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != c.Version {
+		return nil, errs.E(errs.Conflict, "榜单 %d 刚刚已被他人办理（您看到的是第 %d 版，现在是第 %d 版）：请刷新后再操作", id, version, c.Version)
+	}
+	today := s.today()
+	a.Staff, a.Team, a.By, a.Today = staffOf(u, c.Region), u.Role == auth.Enterprise && u.Subject == g.Lead, u.ID, today
+	a.Indicators = len(c.Indicators)
+	at, err := policy.ParseDate(today)
+	if err != nil {
+		return nil, err
+	}
+	if a.Act == "decide-change" {
+		a.Budget = func(b project.BidBudget) error {
+			_, err := project.BudgetCheck(s.Engine, s.indirectClause(c.Clause), b.Project(g.Lead, c.Region, at))
+			return err
+		}
+	}
+	var tolDoc string
+	if a.Act == "tolerance" {
+		cl, ok := s.Engine.ClauseByID(c.Clause)
+		if !ok || cl.Doc.ID != project.ToleranceDoc {
+			return nil, errs.E(errs.Invalid, "榜单 %d 依据的文件没有容错条款：容错按《武威市强科技行动实施方案（2022—2025年）》四（一）6 办理，只适用于依据该文件的项目", c.ID)
+		}
+		tolDoc = cl.Doc.Title
+	}
+	var to *project.Grant
+	if a.Act == "stop" && a.To != "" {
+		if to = c.Review.Grant(a.To); to == nil || to.State.Final() {
+			return nil, errs.At(errs.Pos{Path: "to"}, "剩余资金转入的 %s 不是本榜单执行中的立项项目", a.To)
+		}
+	}
+	prev := c.Version
+	ef, err := project.ApplyExec(g, a)
+	if err != nil {
+		return nil, err
+	}
+	if g.Tolerance != nil && g.Tolerance.Decision.Document == "" {
+		g.Tolerance.Decision.Document = tolDoc
+	}
+	var changes []store.CaseChange
+	for _, i := range ef.Release {
+		m := slices.IndexFunc(g.Milestones, func(m project.Milestone) bool { return m.Release == i })
+		note := fmt.Sprintf("“%s”通过，第 %d 期（%d年 %s）解除暂停，随年度批次拨付", g.Milestones[m].Name, i+1, g.Plan[i].Year, g.Plan[i].Fen)
+		changes = append(changes, store.CaseChange{Case: g.Case, Action: "released", Do: func(k *fulfil.Case, _, _ func(int) bool) (string, error) {
+			return note, k.Release(i)
+		}})
+	}
+	if ef.Cut {
+		why := fmt.Sprintf("项目%s（%s）：%s", g.State.Zh(), today, cmp.Or(strings.TrimSpace(a.Text), g.State.Zh()))
+		changes = append(changes, store.CaseChange{Case: g.Case, Action: "ended", Do: func(k *fulfil.Case, inLedger, paid func(int) bool) (string, error) {
+			freed, err := k.Cut(inLedger, paid, why)
+			g.Freed = freed
+			return fmt.Sprintf("%s；未拨付的 %s 不再拨付", why, freed), err
+		}})
+		if to != nil {
+			changes = append(changes, store.CaseChange{Case: to.Case, Action: "topped", Do: func(k *fulfil.Case, inLedger, _ func(int) bool) (string, error) {
+				if g.Freed == 0 {
+					return "", errs.E(errs.Conflict, "申报 %s 已没有未拨付的资金可转入", g.Bid)
+				}
+				reason := fmt.Sprintf("赛马：申报 %s 终止支持，剩余 %s 转入", g.Bid, g.Freed)
+				if err := k.Top(g.Freed, inLedger, fulfil.Decision{Reason: reason, By: u.ID, At: today}); err != nil {
+					return "", err
+				}
+				g.MovedTo = to.Bid
+				to.Fen += g.Freed
+				to.Plan[len(to.Plan)-1].Fen += g.Freed
+				return reason + "，计入最后一期", nil
+			}})
+		}
+	}
+	var rec *store.Admission
+	if ef.Record {
+		raw, v, err := s.Store.FactsDoc(ctx, g.Lead)
+		if err != nil {
+			return nil, err
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return nil, errs.E(errs.Internal, "facts of %s: %v", g.Lead, err)
+		}
+		is, _ := doc["incidents"].([]any)
+		doc["incidents"] = append(is, map[string]any{"id": fmt.Sprintf("challenge-%d-%s", c.ID, g.Bid), "kind": "misconduct", "date": today, "source": "sti"})
+		nd, err := json.Marshal(doc)
+		if err != nil {
+			return nil, errs.E(errs.Internal, "facts of %s: %v", g.Lead, err)
+		}
+		rec = &store.Admission{Doc: nd, Version: v, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("科研严重失信：榜单 %d 项目 %s 容错不予认定（%s）", c.ID, g.Bid, strings.Join(g.Tolerance.Decision.Reasons, "；"))}}
+	}
+	if err := s.Store.ExecuteChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "project." + a.Act, Text: execText(g, a)}, changes, rec); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// execText says what an act on project g did, for the challenge's history.
+func execText(g *project.Grant, a project.ExecAct) string {
+	head := fmt.Sprintf("项目 %s（%s）", g.Bid, g.Lead)
+	switch a.Act {
+	case "report":
+		return fmt.Sprintf("%s提交“%s”报告", head, g.Milestones[a.Index].Name)
+	case "check":
+		m := g.Milestones[a.Index]
+		return fmt.Sprintf("%s“%s”检查%s：%s", head, m.Name, map[bool]string{true: "通过", false: "未通过"}[m.Result == "passed"], m.Opinion)
+	case "accept":
+		return fmt.Sprintf("%s结题验收%s（验收用户签署人 %s）：%s", head, map[bool]string{true: "通过", false: "未通过"}[g.Accepted.Passed], g.Accepted.Signatory, g.Accepted.Opinion)
+	case "change":
+		ch := g.Changes[len(g.Changes)-1]
+		return fmt.Sprintf("%s申请%s：%s", head, project.ChangeZh(ch.Kind), ch.Text)
+	case "decide-change":
+		ch := g.Changes[a.Index]
+		return fmt.Sprintf("%s%s申请%s：%s", head, project.ChangeZh(ch.Kind), map[string]string{"approved": "获批准", "refused": "未获批准"}[ch.State], ch.Opinion)
+	case "stop":
+		return fmt.Sprintf("%s终止支持：%s", head, g.Close)
+	case "tolerance":
+		d := g.Tolerance.Decision
+		if d.Granted {
+			return fmt.Sprintf("%s按武威 %s 予以容错，不纳入科研失信", head, d.Section)
+		}
+		return fmt.Sprintf("%s不予容错：%s", head, strings.Join(d.Reasons, "；"))
+	case "fail":
+		return fmt.Sprintf("%s按一般程序结题：%s", head, g.Close)
+	}
+	return head
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,7 +109,6 @@ func TestSubmitBid(t *testing.T) {
 		if _, err := s.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
 			t.Fatal(err)
 		}
-		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
 		bid := func(materials money.Fen) *project.Bid {
 			return &project.Bid{Team: []project.Member{{Person: "p1", Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
 				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": materials, "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
@@ -186,7 +186,6 @@ func TestAssignFromRegistry(t *testing.T) {
 		if _, err := s.Act(ctx, ww, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
 			t.Fatal(err)
 		}
-		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
 		bid := func(person string) *project.Bid {
 			return &project.Bid{Team: []project.Member{{Person: person, Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
 				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(210), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
@@ -264,7 +263,6 @@ func TestReviewToNotice(t *testing.T) {
 		if _, err := s.Act(ctx, ww, id, 0, project.ChallengeAct{Act: "publish"}); err != nil {
 			t.Fatal(err)
 		}
-		wan := func(n int64) money.Fen { return money.Fen(n * 1_000_000) }
 		for _, u := range []string{"u1", "u2", "u3"} {
 			b := &project.Bid{Team: []project.Member{{Person: "p-" + u, Name: "张工", Age: 38, Title: "高级工程师", Role: "lead"}},
 				Budget:    project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(100), "材料费": wan(210), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)},
@@ -356,9 +354,13 @@ func TestReviewToNotice(t *testing.T) {
 		}
 
 		// 立项资助 once the 公示 is over: the project enters u1's facts, the
-		// clause gives 50万–100万元, 80万元 is decided, paid 4:3:3 by year
+		// clause gives 50万–100万元, 50万元 is decided, paid 4:3:3 by year
 		grant := func(lead string, fen money.Fen, shares ...int64) (*project.Challenge, *fulfil.Case, error) {
-			return s.Grant(ctx, ww, id, 0, bidOf[lead], fen, "集体研究确定", shares)
+			book, err := project.ParseMilestones("中期评估｜中试线建成｜2026-06-30｜第2期\n结题验收｜验收用户验收｜2027-06-30｜第3期")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.Grant(ctx, ww, id, 0, bidOf[lead], fen, "集体研究确定", shares, book)
 		}
 		if _, _, err := grant("u1", wan(80), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
 			t.Errorf("a grant during the 公示: %v", err)
@@ -374,19 +376,19 @@ func TestReviewToNotice(t *testing.T) {
 			t.Errorf("a zero share: %v", err)
 		}
 		_, before, _ := db.Facts(ctx, "u1")
-		c, k, err := grant("u1", wan(80), 4, 3, 3)
+		c, k, err := grant("u1", wan(50), 4, 3, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		g := c.Review.Grants[0]
-		if g.Case == 0 || g.Case != k.ID || len(g.Plan) != 3 || g.Plan[0] != (project.Installment{Year: 2025, Fen: wan(32)}) || g.Plan[2] != (project.Installment{Year: 2027, Fen: wan(24)}) {
+		if g.Case == 0 || g.Case != k.ID || len(g.Plan) != 3 || g.Plan[0] != (project.Installment{Year: 2025, Fen: wan(20)}) || g.Plan[2] != (project.Installment{Year: 2027, Fen: wan(15)}) {
 			t.Errorf("the grant: %+v", g)
 		}
 		stored, _, err := db.Case(ctx, k.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if stored.Clause != "ww-challenge" || stored.Subject != "u1" || stored.Event != fmt.Sprintf("challenge-%d", id) || stored.Decided == nil || stored.Decided.Fen != wan(80) ||
+		if stored.Clause != "ww-challenge" || stored.Subject != "u1" || stored.Event != fmt.Sprintf("challenge-%d", id) || stored.Decided == nil || stored.Decided.Fen != wan(50) ||
 			!slices.Equal(stored.Shares, []int64{4, 3, 3}) || stored.Computed.Min != wan(50) || stored.Computed.Max != wan(100) {
 			t.Errorf("the fulfilment case: %+v", stored)
 		}
@@ -394,8 +396,104 @@ func TestReviewToNotice(t *testing.T) {
 		if after != before+1 || len(f.Projects) != 1 || f.Projects[0].Kind != "challenge" || f.Projects[0].Total != int64(wan(500)) {
 			t.Errorf("u1's facts after the grant (v%d → v%d): %+v", before, after, f.Projects)
 		}
-		if _, _, err := grant("u1", wan(80), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
+		if _, _, err := grant("u1", wan(50), 4, 3, 3); errs.KindOf(err) != errs.Conflict {
 			t.Errorf("a second grant of the same bid: %v", err)
 		}
+		if !slices.Equal(stored.Hold, []int{1, 2}) || g.State != project.Executing || len(g.Milestones) != 2 || len(g.Team) != 1 {
+			t.Errorf("the task book holds the 2nd and 3rd years: hold %v, state %s, %d milestones", stored.Hold, g.State, len(g.Milestones))
+		}
+		execute(t, s, ctx, db, id, bidOf)
 	})
 }
+
+// execute runs the granted projects of TestReviewToNotice: a gate passed
+// releases its year, a 赛马 stop moves the stopped team's unpaid funds to
+// the continued team up to the clause's cap and ends its case, a budget
+// shift over the indirect-cost ceiling is refused, and a failed project
+// whose 容错 file shows misconduct gets a 失信 record.
+func execute(t *testing.T, s *Service, ctx context.Context, db *store.DB, id int64, bidOf map[string]string) {
+	t.Helper()
+	ww := auth.User{ID: "s1", Role: auth.Staff, Jurisdiction: "620600"}
+	u1 := auth.User{ID: "u1", Role: auth.Enterprise, Subject: "u1"}
+	exec := func(u auth.User, bid string, a project.ExecAct) (*project.Challenge, error) {
+		return s.Execute(ctx, u, id, 0, bid, a)
+	}
+	caseOf := func(lead string) *fulfil.Case {
+		c, _, _ := db.Challenge(ctx, id)
+		k, _, err := db.Case(ctx, c.Review.Grant(bidOf[lead]).Case)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if _, _, _, err := s.Project(ctx, auth.User{ID: "u2", Role: auth.Enterprise, Subject: "u2"}, id, bidOf["u1"]); errs.KindOf(err) != errs.NotFound {
+		t.Errorf("another bidder reads u1's project: %v", err)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "report", Text: "x"}); err != nil {
+		t.Fatalf("staff entering the team's report: %v", err)
+	}
+	if _, err := exec(u1, bidOf["u1"], project.ExecAct{Act: "check", Passed: true, Text: "ok"}); errs.KindOf(err) != errs.Permission {
+		t.Errorf("the team checking its own milestone: %v", err)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "check", Passed: true, Text: "中试线建成"}); err != nil {
+		t.Fatal(err)
+	}
+	if k := caseOf("u1"); !slices.Equal(k.Hold, []int{2}) {
+		t.Errorf("after the mid-term: hold %v, want [2]", k.Hold)
+	}
+
+	// 赛马: u2 is granted too, then stopped
+	book, _ := project.ParseMilestones("中期评估｜中试线建成｜2026-06-30｜第2期\n结题验收｜验收用户验收｜2027-06-30｜第3期")
+	if _, _, err := s.Grant(ctx, ww, id, 0, bidOf["u2"], wan(50), "集体研究确定", []int64{4, 3, 3}, book); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(ww, bidOf["u2"], project.ExecAct{Act: "stop", Text: "中期比较落后", To: bidOf["u3"]}); errs.KindOf(err) != errs.Invalid {
+		t.Errorf("moving the funds to a bid never granted: %v", err)
+	}
+	c, err := exec(ww, bidOf["u2"], project.ExecAct{Act: "stop", Text: "中期比较落后", To: bidOf["u1"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, g2, k1, k2 := c.Review.Grant(bidOf["u1"]), c.Review.Grant(bidOf["u2"]), caseOf("u1"), caseOf("u2")
+	if g2.State != project.Stopped || g2.Freed != wan(50) || g2.MovedTo != bidOf["u1"] || k2.Status != fulfil.Ended || k2.Ended == "" {
+		t.Errorf("stopped: state %s freed %s moved to %q, case %s %q", g2.State, g2.Freed, g2.MovedTo, k2.Status, k2.Ended)
+	}
+	// u1 had 50万 (20万, 15万, 15万): now 100万, the clause's cap, the rest in its last year
+	if g1.Fen != wan(100) || g1.Plan[2].Fen != wan(65) || k1.Decided.Fen != wan(100) || !strings.Contains(k1.Decided.Reason, "赛马") || len(k1.Planned) != 3 || k1.Planned[2].Fen != wan(65) {
+		t.Errorf("continued: %s, plan %+v, case decided %+v", g1.Fen, g1.Plan, k1.Decided)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "stop", Text: "x", To: bidOf["u2"]}); errs.KindOf(err) != errs.Invalid {
+		t.Errorf("moving funds to a stopped team: %v", err)
+	}
+
+	// a budget shift into equipment lowers the indirect-cost ceiling below the 90万 asked
+	shift := project.BidBudget{Categories: map[string]money.Fen{"设备费": wan(300), "材料费": wan(10), "劳务费": wan(100)}, Equipment: "设备费", Indirect: wan(90)}
+	if _, err := exec(u1, bidOf["u1"], project.ExecAct{Act: "change", Change: project.Change{Kind: "budget", Budget: &shift, Text: "改购设备"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "decide-change", Passed: true, Text: "同意"}); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "间接费用") {
+		t.Errorf("approving a shift over the indirect ceiling: %v", err)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "decide-change", Passed: false, Text: "间接费用超限，不予调剂"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// acceptance fails; the 容错 file shows misconduct: a 失信 record
+	if _, err := exec(u1, bidOf["u1"], project.ExecAct{Act: "report", Index: 1, Text: "结题报告"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "accept", Accept: project.Accept{Met: []bool{false}, Signatory: "王总", Agree: false, Opinion: "未达到"}}); err != nil {
+		t.Fatal(err)
+	}
+	tc := project.ToleranceCase{Level: "city", ProcedureComplete: true, Cause: "route", Diligence: []string{"实验记录"}, Reviews: []project.ToleranceReview{{Method: "peer", Confirm: true}}, Misconduct: true}
+	c, err = exec(ww, bidOf["u1"], project.ExecAct{Act: "tolerance", Case: tc, Text: "数据造假查实"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, _ := db.Facts(ctx, "u1")
+	if g1 := c.Review.Grant(bidOf["u1"]); g1.State != project.Failed || len(f.Incidents) != 1 || f.Incidents[0].Kind != "misconduct" || !caseOf("u1").Final() {
+		t.Errorf("a 容错 file with misconduct: state %s, incidents %+v", g1.State, f.Incidents)
+	}
+}
+
+func wan(n int64) money.Fen { return money.Fen(n) * money.Wan }
