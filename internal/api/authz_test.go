@@ -77,11 +77,13 @@ var authz = map[string]authzCase{
 	"GET /api/v1/indicators":        {indicators: true},
 	"POST /api/v1/indicator-values": {indicators: true},
 
-	"GET /api/v1/challenges":               {challenges: true},
-	"POST /api/v1/challenges":              {challenges: true},
-	"GET /api/v1/challenges/{id}":          {challenges: true},
-	"POST /api/v1/challenges/{id}/actions": {challenges: true},
-	"POST /api/v1/challenges/{id}/review":  {challenges: true},
+	"GET /api/v1/challenges":                              {challenges: true},
+	"POST /api/v1/challenges":                             {challenges: true},
+	"GET /api/v1/challenges/{id}":                         {challenges: true},
+	"POST /api/v1/challenges/{id}/actions":                {challenges: true},
+	"POST /api/v1/challenges/{id}/review":                 {challenges: true},
+	"GET /api/v1/challenges/{id}/projects/{bid}":          {challenges: true},
+	"POST /api/v1/challenges/{id}/projects/{bid}/actions": {challenges: true},
 }
 
 type account struct {

@@ -21,6 +21,8 @@ var challengeRoutes = []route{
 	{"GET", "/api/v1/challenges/{id}", (*Server).getChallenge},
 	{"POST", "/api/v1/challenges/{id}/actions", (*Server).actOnChallenge},
 	{"POST", "/api/v1/challenges/{id}/review", (*Server).reviewChallenge},
+	{"GET", "/api/v1/challenges/{id}/projects/{bid}", (*Server).getProject},
+	{"POST", "/api/v1/challenges/{id}/projects/{bid}/actions", (*Server).projectAction},
 }
 
 func init() { Routes = append(Routes, challengeRoutes...) }
@@ -211,4 +213,64 @@ func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, c)
+}
+
+// getProject returns a granted project (项目执行) to the staff of the
+// challenge's jurisdiction and to its lead unit: the grant with its task
+// book, changes, acceptance and closure, and the challenge's version to act
+// with.
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r, false)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, g, _, err := s.challenges().Project(r.Context(), u, id, r.PathValue("bid"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"challenge": c.ID, "version": c.Version, "indicators": c.Indicators, "project": g})
+}
+
+// projectAction performs an act on a granted project, as the project
+// page's forms do (docs/projects.md).
+func (s *Server) projectAction(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r, true)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Act       string                `json:"act"`
+		Version   int                   `json:"version"`
+		Index     int                   `json:"index"`
+		Text      string                `json:"text"`
+		Passed    bool                  `json:"passed"`
+		Accept    project.Accept        `json:"accept"`
+		Change    project.Change        `json:"change"`
+		To        string                `json:"to"`
+		Tolerance project.ToleranceCase `json:"tolerance"`
+	}
+	if err := decodeBody(r, &req, `{"act": "report|check|accept|change|decide-change|stop|tolerance|fail", "version", "index"?, "text"?, "passed"?, "accept"?: {"met": [true, …], "signatory", "agree", "opinion"}, "change"?: {"kind": "extension|budget|team", "text", "due"?, "budget"?, "team"?}, "to"?, "tolerance"?: {"procedure_complete", "cause": "route|market|economy|other", "diligence": [...], "reviews": [{"method": "peer|market|expert", "confirm", "by"}], "misconduct"}}`); err != nil {
+		return err
+	}
+	if req.Version == 0 {
+		return errs.At(errs.Pos{Path: "$.version"}, "give the version of the challenge you saw (a stale one is refused)")
+	}
+	if req.Act == "accept" && req.Accept.Opinion == "" {
+		req.Accept.Opinion = req.Text
+	}
+	req.Tolerance.Level = "city"
+	a := project.ExecAct{Act: req.Act, Index: req.Index, Text: req.Text, Passed: req.Passed, Accept: req.Accept, Change: req.Change, To: req.To, Case: req.Tolerance}
+	c, err := s.challenges().Execute(r.Context(), u, id, req.Version, r.PathValue("bid"), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"challenge": c.ID, "version": c.Version, "project": c.Review.Grant(r.PathValue("bid"))})
 }

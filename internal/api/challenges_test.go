@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +83,7 @@ func TestChallengesAPI(t *testing.T) {
 // and the public reading the ranking without the experts.
 func TestChallengeReviewAPI(t *testing.T) {
 	db, _ := storetest.Open(t, store.SQLite)
-	users := []auth.User{{ID: "ww-staff", Role: auth.Staff, Jurisdiction: "620600"}, {ID: "fx-staff", Role: auth.Staff, Jurisdiction: "130407"}}
+	users := []auth.User{{ID: "ww-staff", Role: auth.Staff, Jurisdiction: "620600"}, {ID: "fx-staff", Role: auth.Staff, Jurisdiction: "130407"}, {ID: "bidder", Role: auth.Enterprise, Subject: "bidder"}}
 	fx := newFulfilFixture(t, db, users)
 	ctx := t.Context()
 	svc := &prsvc.Service{Engine: fx.eng, Store: db, Now: fx.now}
@@ -189,6 +190,39 @@ func TestChallengeReviewAPI(t *testing.T) {
 	if kase.Decided.Fen != 80_000_000 || len(kase.Shares) != 3 {
 		t.Errorf("the case over the API: %+v", kase)
 	}
+
+	// 项目执行 over JSON: the lead unit reports, the bureau checks the gate
+	var proj struct {
+		Version int
+		Project project.Grant
+	}
+	ent := signIn(t, fx.base, "bidder")
+	ent.must("GET", path+"/projects/"+bid, nil, &proj)
+	if proj.Project.State != project.Executing || len(proj.Project.Milestones) != 2 {
+		t.Fatalf("the project over the API: %+v", proj)
+	}
+	if s, _ := signIn(t, fx.base, "fx-staff").do("GET", path+"/projects/"+bid, nil, nil); s != 404 {
+		t.Errorf("staff of another jurisdiction reading the project: %d", s)
+	}
+	acts := path + "/projects/" + bid + "/actions"
+	if s, b := ent.do("POST", acts, map[string]any{"act": "check", "version": proj.Version, "passed": true, "text": "ok"}, nil); s != 403 {
+		t.Errorf("the team checking its gate: %d %s", s, b)
+	}
+	ent.must("POST", acts, map[string]any{"act": "report", "version": proj.Version, "index": 0, "text": "中试线建成"}, &proj)
+	if s, _ := ww.do("POST", acts, map[string]any{"act": "check", "version": proj.Version - 1, "index": 0, "passed": true, "text": "通过"}, nil); s != 409 {
+		t.Errorf("a check on a stale version: %d", s)
+	}
+	if s, b := ww.do("POST", acts, map[string]any{"act": "check", "version": proj.Version, "index": 0, "passed": true}, nil); s != 422 || !strings.Contains(b, `"field":"opinion"`) {
+		t.Errorf("a check without an opinion: %d %s", s, b)
+	}
+	ww.must("POST", acts, map[string]any{"act": "check", "version": proj.Version, "index": 0, "passed": true, "text": "中期评估通过"}, &proj)
+	ww.must("GET", fmt.Sprintf("/api/v1/cases/%d", granted.Case), nil, &kase)
+	var held struct{ Hold []int }
+	ww.must("GET", fmt.Sprintf("/api/v1/cases/%d", granted.Case), nil, &held)
+	if proj.Project.Milestones[0].Result != "passed" || len(held.Hold) != 1 || held.Hold[0] != 2 {
+		t.Errorf("after the mid-term: %+v, case hold %v", proj.Project.Milestones[0], held.Hold)
+	}
+
 	anon := &client{t: t, base: fx.base, c: &http.Client{}}
 	got.Review.Experts, got.Review.Notice = nil, nil
 	anon.must("GET", path, nil, &got)

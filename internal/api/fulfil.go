@@ -66,7 +66,10 @@ type CaseJSON struct {
 	Payer       string               `json:"payer"`
 	BudgetYear  int64                `json:"budget_year"`
 	Schedule    []fulfil.Installment `json:"schedule,omitempty"`
-	Shares      []int64              `json:"shares,omitempty"` // a project award's yearly shares (分年度按比例拨付), the schedule once at 拨付
+	Shares      []int64              `json:"shares,omitempty"`  // a project award's yearly shares (分年度按比例拨付), the schedule once at 拨付
+	Planned     []fulfil.Installment `json:"planned,omitempty"` // a project's payment plan before 拨付
+	Hold        []int                `json:"hold,omitempty"`    // installments held until the project's milestones pass
+	Ended       string               `json:"ended,omitempty"`   // why the unpaid installments were cut (终止拨付)
 	Basis       any                  `json:"basis"`
 	Due         string               `json:"due"`
 	Overdue     bool                 `json:"overdue"`
@@ -82,7 +85,7 @@ type CaseJSON struct {
 func caseJSON(c *fulfil.Case, now time.Time) CaseJSON {
 	j := CaseJSON{ID: c.ID, Clause: c.Clause, Subject: c.Subject, SubjectName: c.SubjectName, Region: c.Region, Event: c.Event, Period: c.Period,
 		FY: c.FY, Route: c.Route, Step: c.CurrentStep().Step, StepZh: fulfil.StepZh(c.CurrentStep().Step), Status: c.Status, StatusZh: fulfil.StatusZh(c.Status),
-		Computed: c.Computed.String(), Decided: c.Decided, Payer: c.Payer, BudgetYear: c.BudgetYear, Schedule: c.Schedule, Shares: c.Shares, Basis: c.Basis,
+		Computed: c.Computed.String(), Decided: c.Decided, Payer: c.Payer, BudgetYear: c.BudgetYear, Schedule: c.Schedule, Shares: c.Shares, Planned: c.Planned, Hold: c.Hold, Ended: c.Ended, Basis: c.Basis,
 		Due: c.Due, Overdue: c.Overdue(now), Ageing: c.Ageing(now), Expected: c.Expected(now), NoticeFrom: c.NoticeFrom, NoticeUntil: c.NoticeUntil,
 		Reason: c.Reason, Version: c.Version}
 	if c.Unspecified {

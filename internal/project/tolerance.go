@@ -8,30 +8,30 @@ import (
 // 四（一）6): the procedure it was approved under, the cause, the evidence
 // that its people were diligent, and the reviews that confirm it.
 type ToleranceCase struct {
-	Project           string
-	Level             string   // the plan's level: the sentence covers 市级科技计划项目
-	ProcedureComplete bool     // 经审慎研究程序完备
-	Cause             string   // route (技术路线选择有误), market (市场风险), economy (经济形势重大变化), or other
-	Diligence         []string // evidence of 勤勉和忠实义务 (records, reports, audits)
-	Reviews           []ToleranceReview
-	Misconduct        bool // evidence of 科研失信 (fabrication, misuse of funds …)
+	Project           string            `json:"project"`
+	Level             string            `json:"level"`              // the plan's level: the sentence covers 市级科技计划项目
+	ProcedureComplete bool              `json:"procedure_complete"` // 经审慎研究程序完备
+	Cause             string            `json:"cause"`              // route (技术路线选择有误), market (市场风险), economy (经济形势重大变化), or other
+	Diligence         []string          `json:"diligence"`          // evidence of 勤勉和忠实义务 (records, reports, audits)
+	Reviews           []ToleranceReview `json:"reviews"`
+	Misconduct        bool              `json:"misconduct"` // evidence of 科研失信 (fabrication, misuse of funds …)
 }
 
 // ToleranceReview is one confirmation by peer, market or expert review.
 type ToleranceReview struct {
-	Method  string // peer (同行评议), market (市场评议), expert (专家评议)
-	Confirm bool
-	By      string
+	Method  string `json:"method"` // peer (同行评议), market (市场评议), expert (专家评议)
+	Confirm bool   `json:"confirm"`
+	By      string `json:"by"`
 }
 
 // ToleranceDecision is the outcome with its reasons.
 type ToleranceDecision struct {
-	Granted  bool     // 予以容错
-	Record   bool     // a 科研失信 record is made
-	Reasons  []string // each condition not met, in words
-	Section  string
-	Quote    string
-	Document string `json:"document,omitempty"` // the document's title, filled in from the library
+	Granted  bool     `json:"granted"` // 予以容错
+	Record   bool     `json:"record"`  // a 科研失信 record is made
+	Reasons  []string `json:"reasons"` // each condition not met, in words
+	Section  string   `json:"section"`
+	Quote    string   `json:"quote"`
+	Document string   `json:"document,omitempty"` // the document's title, filled in from the library
 }
 
 // ToleranceDoc is the library document whose 四（一）6 DecideTolerance applies.

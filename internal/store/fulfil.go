@@ -555,10 +555,15 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 			return err
 		}
 		byEnv := map[int64][]want{}
+		held := 0 // installments due by year but held by a project's milestones
 		for _, c := range cs {
 			env := coveringEnvelope(envs, c.Clause, tags(c.Clause), payer, year)
 			for _, ins := range c.Schedule {
-				if ins.Year > year || ins.Held {
+				if ins.Year > year {
+					continue
+				}
+				if ins.Held {
+					held++
 					continue
 				}
 				key := fulfil.PaymentKey(c.Clause, c.Subject, c.Event, c.Period, ins.Year)
@@ -584,6 +589,9 @@ func (db *DB) CreateBatch(ctx context.Context, by, payer string, year int64, tag
 				stackPaid[c.StackKey][c.ID] += due
 				byEnv[env.ID] = append(byEnv[env.ID], want{c, ins, key, due, why})
 			}
+		}
+		if len(byEnv) == 0 && len(plan.NoBudget) == 0 && held > 0 {
+			return errs.E(errs.Invalid, "%s %d年度没有可拨付的款项：%d 笔项目款项待任务书节点通过后拨付", payer, year, held)
 		}
 		if len(byEnv) == 0 && len(plan.NoBudget) == 0 {
 			return errs.E(errs.Invalid, "%s %d年度没有待拨付的事项：事项须先通过公示进入拨付环节", payer, year)

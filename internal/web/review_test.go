@@ -75,24 +75,7 @@ func TestChallengeReviewHTTP(t *testing.T) {
 		}
 	}
 	// enter every pending sheet: wwA's bid gets 90s, wwB's 70s
-	pair := regexp.MustCompile(`<option value="([0-9]+)/([^"]+)">申报 [0-9]+（([^）]+)）`)
-	for i := 0; ; i++ {
-		m := pair.FindStringSubmatch(staff.get(path).body)
-		if m == nil {
-			break
-		}
-		if i > 10 {
-			t.Fatal("the sheets never run out")
-		}
-		if m[2] == "王建军" && m[3] == wwAName {
-			t.Fatalf("王建军 was assigned to %s's bid", wwA)
-		}
-		pts := map[bool][]string{true: {"36", "27", "14", "13"}, false: {"28", "21", "11", "10"}}[m[3] == wwAName]
-		form := url.Values{"act": {"score"}, "pair": {m[1] + "/" + m[2]}, "item_tech": {pts[0]}, "item_team": {pts[1]}, "item_budget": {pts[2]}, "item_use": {pts[3]}}
-		if res := staff.postCSRF(path+"/review", form); res.status != http.StatusSeeOther {
-			t.Fatalf("sheet %v: %d %.500s", m[1:], res.status, res.body)
-		}
-	}
+	enterSheets(t, staff, path, wwAName)
 	if res := staff.postCSRF(path+"/review", url.Values{"act": {"rank"}, "budget": {"100万元"}, "pass": {"60.5"}, "teams": {"0"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("ranking: %d %.500s", res.status, res.body)
 	}
@@ -136,6 +119,32 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	pub := f.anon(t).get(path)
 	if !strings.Contains(pub.body, `id="rev-ranking"`) || !strings.Contains(pub.body, "2025-07-02 至 2025-07-08") || strings.Contains(pub.body, "王建军") || strings.Contains(pub.body, "李教授") {
 		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
+	}
+}
+
+// enterSheets enters every pending review sheet of the challenge at path:
+// the bid of favoured (a lead unit's name) gets 90s, the others 70s. It
+// fails if 王建军, wwA's 科技专员 in the registry, is ever given wwA's bid.
+func enterSheets(t *testing.T, staff *client, path, favoured string) {
+	t.Helper()
+	const wwAName = "甘肃武威绿源精细化工科技股份有限公司"
+	pair := regexp.MustCompile(`<option value="([0-9]+)/([^"]+)">申报 [0-9]+（([^）]+)）`)
+	for i := 0; ; i++ {
+		m := pair.FindStringSubmatch(staff.get(path).body)
+		if m == nil {
+			return
+		}
+		if i > 10 {
+			t.Fatal("the sheets never run out")
+		}
+		if m[2] == "王建军" && m[3] == wwAName {
+			t.Fatalf("王建军 was assigned to %s's bid", wwA)
+		}
+		pts := map[bool][]string{true: {"36", "27", "14", "13"}, false: {"28", "21", "11", "10"}}[m[3] == favoured]
+		form := url.Values{"act": {"score"}, "pair": {m[1] + "/" + m[2]}, "item_tech": {pts[0]}, "item_team": {pts[1]}, "item_budget": {pts[2]}, "item_use": {pts[3]}}
+		if res := staff.postCSRF(path+"/review", form); res.status != http.StatusSeeOther {
+			t.Fatalf("sheet %v: %d %.500s", m[1:], res.status, res.body)
+		}
 	}
 }
 
