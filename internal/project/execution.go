@@ -557,5 +557,5 @@ func MilestonesText(ms []Milestone) string {
 // Public is what anyone may read of a granted project (the 立项 result and
 // how it stands): not the team's people, the reasons, reports or files.
 func (g Grant) Public() Grant {
-	return Grant{Bid: g.Bid, Lead: g.Lead, Fen: g.Fen, Shares: g.Shares, Plan: g.Plan, At: g.At, State: g.State, Closed: g.Closed}
+	return Grant{Bid: g.Bid, Lead: g.Lead, Name: g.Name, Fen: g.Fen, Shares: g.Shares, Plan: g.Plan, At: g.At, State: g.State, Closed: g.Closed}
 }

@@ -33,6 +33,7 @@ type Review struct {
 type Grant struct {
 	Bid    string        `json:"bid"`
 	Lead   string        `json:"lead"`
+	Name   string        `json:"name"` // the lead unit's name at the grant
 	Fen    money.Fen     `json:"fen"`
 	Shares []int64       `json:"shares"`
 	Plan   []Installment `json:"plan"` // the shares over the years, as the ledger will pay them

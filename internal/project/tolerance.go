@@ -24,6 +24,11 @@ type ToleranceReview struct {
 	By      string `json:"by"`
 }
 
+// MethodZh names the review's method in Chinese.
+func (r ToleranceReview) MethodZh() string {
+	return map[string]string{"peer": "同行评议", "market": "市场评议", "expert": "专家评议"}[r.Method]
+}
+
 // ToleranceDecision is the outcome with its reasons.
 type ToleranceDecision struct {
 	Granted  bool     `json:"granted"` // 予以容错

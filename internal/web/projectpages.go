@@ -89,12 +89,12 @@ func (s *Server) showProject(q *req, status int, done, msg string) error {
 		if m.Result == "passed" {
 			continue
 		}
-		if m.Report != "" {
+		if m.Report != "" && !g.State.Final() {
 			d.Checkable = append(d.Checkable, i)
 		}
 		break // in order: the first not passed
 	}
-	d.CanAccept = g.Milestones[last].Report != "" && g.Milestones[last].Result != "passed" && len(d.Checkable) == 0 &&
+	d.CanAccept = !g.State.Final() && g.Milestones[last].Report != "" && g.Milestones[last].Result != "passed" && len(d.Checkable) == 0 &&
 		!slices.ContainsFunc(g.Milestones[:last], func(m project.Milestone) bool { return m.Result != "passed" })
 	for i, ch := range g.Changes {
 		if ch.State == "pending" {

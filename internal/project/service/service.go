@@ -458,7 +458,7 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		kase.Planned = append(kase.Planned, fulfil.Installment{Year: int64(p.Year), Fen: p.Fen})
 	}
 	prev := c.Version
-	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today,
+	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Name: b.LeadName, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today,
 		State: project.Executing, Milestones: slices.Clone(ms), Team: slices.Clone(b.Team), Budget: b.Budget})
 	a := store.Admission{Doc: newDoc, Version: factVersion, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("揭榜挂帅项目立项：榜单 %d“%s”", c.ID, c.Title)}, Cases: []*fulfil.Case{kase}}
 	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %s 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, sharesText(shares), reason)}, a); err != nil {
@@ -600,7 +600,7 @@ func (s *Service) Execute(ctx context.Context, u auth.User, id int64, version in
 
 // execText says what an act on project g did, for the challenge's history.
 func execText(g *project.Grant, a project.ExecAct) string {
-	head := fmt.Sprintf("项目 %s（%s）", g.Bid, g.Lead)
+	head := fmt.Sprintf("项目 %s（%s）", g.Bid, cmp.Or(g.Name, g.Lead))
 	switch a.Act {
 	case "report":
 		return fmt.Sprintf("%s提交“%s”报告", head, g.Milestones[a.Index].Name)
