@@ -214,17 +214,3 @@ func CheckSubmission(eng *rules.Engine, c *Challenge, b *Bid, today string, indi
 	}
 	return s
 }
-
-// Under45Share is the share of funded projects whose lead is under 45
-// (武威: 45岁以下科研人员主持市级科技计划项目的比例), as n of total.
-func Under45Share(funded []*Bid) (n, total int) {
-	for _, b := range funded {
-		if m, ok := b.LeadPerson(); ok {
-			total++
-			if m.Age < 45 {
-				n++
-			}
-		}
-	}
-	return n, total
-}

@@ -48,12 +48,6 @@ func TestCheckSubmission(t *testing.T) {
 	if s := CheckSubmission(eng, &c, b, "2025-07-01", "", []string{"实施方案", "承诺书"}); len(s.Problems) != 3 {
 		t.Errorf("two leads, a missing attachment, past the deadline: %v", s.Problems)
 	}
-	// the portfolio: one of two funded projects led by a researcher under 45
-	other := aBid()
-	other.Team[0].Age = 45
-	if n, total := Under45Share([]*Bid{aBid(), other}); n != 1 || total != 2 {
-		t.Errorf("under 45: %d of %d", n, total)
-	}
 	if p := aBid().ForReview(); len(p.Units) != 2 || p.Units[0] != "u1" || len(p.People) != 2 {
 		t.Errorf("parties: %+v", p)
 	}

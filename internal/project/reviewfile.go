@@ -33,7 +33,8 @@ type Review struct {
 type Grant struct {
 	Bid    string        `json:"bid"`
 	Lead   string        `json:"lead"`
-	Name   string        `json:"name"` // the lead unit's name at the grant
+	Name   string        `json:"name"`     // the lead unit's name at the grant
+	Age    int           `json:"lead_age"` // the lead researcher's age at the grant (按立项时主持人年龄)
 	Fen    money.Fen     `json:"fen"`
 	Shares []int64       `json:"shares"`
 	Plan   []Installment `json:"plan"` // the shares over the years, as the ledger will pay them

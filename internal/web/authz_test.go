@@ -366,6 +366,12 @@ var pageProbes = map[string][]probe{
 		{user: "ent-a", method: "POST", path: "/challenges/{challenge}/projects/1", want: 404},
 		{user: "staff-ww", method: "POST", path: "/challenges/{draft}/projects/1", want: 404},
 	},
+	"GET /console/projects": {
+		{user: "", path: "/console/projects", want: 303},
+		{user: "ent-a", path: "/console/projects", want: 403},
+		{user: "staff-fx", path: "/console/projects", want: 200, absent: []string{"高寒日光温室智能控温"}},
+		{user: "staff-ww", path: "/console/projects", want: 200},
+	},
 	"POST /console/challenges": { // no fields: the form again, naming them
 		{user: "", method: "POST", path: "/console/challenges", want: 403},
 		{user: "ent-a", method: "POST", path: "/console/challenges", want: 403},

@@ -212,6 +212,16 @@ func TestChallengeExecutionHTTP(t *testing.T) {
 			t.Errorf("wwB has a 失信 record after 容错: %+v", in)
 		}
 	}
+	// the portfolio: the problem solved in 2027, both 2025 projects led by 38-year-olds (武威's ≥50% met)
+	port := staff.get("/console/projects").body
+	for _, want := range []string{"已解决", "2027-06-25", "2/2（100.0%） / ≥50%", "达到", "45歲以下科研人員主持市級科技計劃項目的比例不低于50%", "通过验收", "容错结题"} {
+		if !strings.Contains(port, want) {
+			t.Errorf("the portfolio lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`<td>2027</td><td class="num">0</td><td class="num">0</td><td class="num money">0元</td>\s*<td class="num">1</td>`).MatchString(port) {
+		t.Error("the portfolio's 2027 row does not count one problem solved")
+	}
 	pub := f.anon(t).get(path).body
 	for _, want := range []string{"通过验收", "容错结题"} {
 		if !strings.Contains(pub, want) {

@@ -36,7 +36,7 @@ func TestBrowserProject(t *testing.T) {
 	}
 	pay(t, f, 2025, http.StatusSeeOther)
 
-	var teamPage, accepted, tolerated, paidA, public string
+	var teamPage, accepted, tolerated, paidA, portfolio, public string
 	signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
 	at := func(d time.Time) chromedp.Action {
 		return chromedp.ActionFunc(func(context.Context) error { clock.Set(d); return nil })
@@ -105,6 +105,10 @@ func TestBrowserProject(t *testing.T) {
 		open(projA),
 		chromedp.Text(`#proj-plan`, &paidA),
 		shot(t, "project-paid"),
+		open(base + "/console/projects"),
+		chromedp.WaitVisible(`#port-years`),
+		chromedp.Text(`main`, &portfolio),
+		shot(t, "project-portfolio"),
 		signOut,
 		open(base + path),
 		chromedp.Text(`#rev-grants`, &public),
@@ -132,6 +136,11 @@ func TestBrowserProject(t *testing.T) {
 	}
 	if strings.Count(paidA, "已拨付") != 3 {
 		t.Errorf("wwA's plan after the 2027 batch:\n%s", paidA)
+	}
+	for _, want := range []string{"项目信息库", "动态榜单", "已解决", "100.0%"} {
+		if !strings.Contains(portfolio, want) {
+			t.Errorf("the portfolio lacks %q", want)
+		}
 	}
 	for _, want := range []string{"通过验收", "容错结题"} {
 		if !strings.Contains(public, want) {

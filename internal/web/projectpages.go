@@ -229,3 +229,81 @@ var causes = [][2]string{{"route", "技术路线选择有误"}, {"market", "受�
 func planStateZh(s string) string {
 	return map[string]string{"paid": "已拨付", "batched": "拨付批次中", "held": "待节点通过", "due": "随年度批次拨付", "cut": "不再拨付"}[s]
 }
+
+// portfolioData is the project library page (项目库): the dynamic list of
+// problems, the granted projects, and by year what was published, granted
+// and solved against the documents' targets.
+type portfolioData struct {
+	Region string
+	P      project.Portfolio
+	Years  []portfolioYear
+	Goals  []portfolioGoal // the targets these figures are measured against
+}
+
+type portfolioYear struct {
+	project.Year
+	SolvedGoal *portfolioGoal // 泰安: ≥10 a year
+	YoungGoal  *portfolioGoal // 武威: ≥50%
+	YoungShare string         // n/total as a percentage with one decimal, "—" for none
+	YoungMet   bool
+	SolvedMet  bool
+}
+
+// portfolioGoal is a yearly target of the library with its sentence.
+type portfolioGoal struct {
+	Indicator string
+	Value     int64 // 项, or %
+	Unit      string
+	From, To  int // the years it runs
+	Doc       string
+	Section   string
+	Quote     string
+}
+
+// portfolioIndicators are the registry indicators the portfolio measures:
+// problems solved a year (key_core_tech_solved) and the share of projects
+// led by researchers aged 45 or under (young_researcher_led_project_share).
+var portfolioIndicators = []string{"key_core_tech_solved", "young_researcher_led_project_share"}
+
+func (s *Server) portfolio(q *req) error {
+	region := q.r.URL.Query().Get("region")
+	if region == "" {
+		region = q.user.Jurisdiction
+	}
+	cs, err := s.challengeSvc().List(q.r.Context(), q.user, region)
+	if err != nil {
+		return err
+	}
+	d := portfolioData{Region: region, P: project.NewPortfolio(cs)}
+	for _, t := range s.indicators.Targets {
+		if !slices.Contains(portfolioIndicators, t.Indicator.ID) || !t.PerYear || region != "" && !policy.Covers(t.Region, region) && !policy.Covers(region, t.Region) {
+			continue
+		}
+		v, err := strconv.ParseInt(t.Value, 10, 64)
+		if err != nil {
+			continue // the two targets are whole numbers; another form is for the indicators page
+		}
+		d.Goals = append(d.Goals, portfolioGoal{Indicator: t.Indicator.ID, Value: v, Unit: t.Unit, From: t.Doc.Published.Year(), To: t.Year,
+			Doc: t.Doc.Title, Section: t.Citation.Section, Quote: t.Citation.Quote})
+	}
+	goal := func(ind string, y int) *portfolioGoal {
+		for i := range d.Goals {
+			if g := &d.Goals[i]; g.Indicator == ind && y >= g.From && y <= g.To {
+				return g
+			}
+		}
+		return nil
+	}
+	for _, y := range d.P.Years {
+		py := portfolioYear{Year: y, SolvedGoal: goal("key_core_tech_solved", y.Year), YoungGoal: goal("young_researcher_led_project_share", y.Year), YoungShare: "—"}
+		if y.Granted > 0 {
+			// exact: n/total ≥ v% ⇔ 100·n ≥ v·total; shown to one decimal, rounded half up
+			tenths := (int64(y.Young)*2000 + int64(y.Granted)) / (int64(y.Granted) * 2)
+			py.YoungShare = fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
+			py.YoungMet = py.YoungGoal != nil && 100*int64(y.Young) >= py.YoungGoal.Value*int64(y.Granted)
+		}
+		py.SolvedMet = py.SolvedGoal != nil && int64(y.Solved) >= py.SolvedGoal.Value
+		d.Years = append(d.Years, py)
+	}
+	return s.render(q, http.StatusOK, "portfolio", q.lang.T("port.title"), "challenges", d)
+}

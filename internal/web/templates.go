@@ -115,6 +115,7 @@ var funcs = template.FuncMap{
 	// msKind and changeKind name a project milestone's and change's kind.
 	"msKind":     project.KindZh,
 	"changeKind": project.ChangeZh,
+	"problemZh":  project.ProblemZh,
 	"pct": func(part, whole int) string {
 		if whole == 0 {
 			return "0%"

@@ -135,6 +135,7 @@ var Pages = []Page{
 	{"GET", "/challenges/{id}/projects/{bid}", SignedIn, (*Server).projectPage},
 	{"POST", "/challenges/{id}/projects/{bid}", SignedIn, (*Server).projectAct},
 	{"POST", "/console/challenges", Console, (*Server).challengeCreate},
+	{"GET", "/console/projects", Console, (*Server).portfolio},
 	{"GET", "/console/indicators", Console, (*Server).indicatorsPage},
 	{"GET", "/console/indicators/export", Console, (*Server).indicatorsExport},
 	{"POST", "/console/indicators/values", Console, (*Server).indicatorValue},

@@ -458,13 +458,21 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		kase.Planned = append(kase.Planned, fulfil.Installment{Year: int64(p.Year), Fen: p.Fen})
 	}
 	prev := c.Version
-	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Name: b.LeadName, Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today,
+	c.Review.Grants = append(c.Review.Grants, project.Grant{Bid: b.ID, Lead: b.Lead, Name: b.LeadName, Age: leadAge(b), Fen: fen, Shares: slices.Clone(shares), Plan: plan, Reason: reason, By: u.ID, At: today,
 		State: project.Executing, Milestones: slices.Clone(ms), Team: slices.Clone(b.Team), Budget: b.Budget})
 	a := store.Admission{Doc: newDoc, Version: factVersion, Entry: store.Entry{Source: "sti", By: u.ID, Note: fmt.Sprintf("揭榜挂帅项目立项：榜单 %d“%s”", c.ID, c.Title)}, Cases: []*fulfil.Case{kase}}
 	if err := s.Store.GrantChallenge(ctx, c, prev, store.ChallengeEvent{Actor: u.ID, Act: "grant", Text: fmt.Sprintf("申报 %s（%s）立项资助 %s，按 %s 分年度拨付：%s", b.ID, cmp.Or(b.LeadName, b.Lead), fen, sharesText(shares), reason)}, a); err != nil {
 		return nil, nil, err
 	}
 	return c, kase, nil
+}
+
+// leadAge is the age of b's lead researcher (0 if none is named).
+func leadAge(b *project.Bid) int {
+	if m, ok := b.LeadPerson(); ok {
+		return m.Age
+	}
+	return 0
 }
 
 // sharesText shows yearly shares as a ratio, 4:3:3.
