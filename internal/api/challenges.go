@@ -99,8 +99,11 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request) error {
 		EndUser    string   `json:"end_user"`
 		Issuer     string   `json:"issuer"`
 		Clause     string   `json:"clause"`
+		Kind       string   `json:"kind"`
+		Intake     string   `json:"intake"`
+		Level      string   `json:"level"`
 	}
-	if err := decodeBody(r, &req, `{"title", "problem", "indicators": [...], "total": "500万元", "deadline": "YYYY-MM-DD", "end_user", "issuer", "clause"}`); err != nil {
+	if err := decodeBody(r, &req, `{"title", "problem", "indicators": [...], "total": "500万元", "deadline": "YYYY-MM-DD", "end_user", "issuer", "clause", "kind"?: "call", "intake"?: "rolling", "level"?: "city"}`); err != nil {
 		return err
 	}
 	total, err := money.Parse(strings.TrimSpace(req.Total))
@@ -108,7 +111,7 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request) error {
 		return errs.At(errs.Pos{Path: "$.total"}, "total %q: an amount such as 500万元", req.Total)
 	}
 	c := &project.Challenge{Title: req.Title, Problem: req.Problem, Indicators: req.Indicators, Total: total, Deadline: req.Deadline,
-		EndUser: req.EndUser, Issuer: req.Issuer, Clause: req.Clause}
+		EndUser: req.EndUser, Issuer: req.Issuer, Clause: req.Clause, Kind: req.Kind, Intake: req.Intake, Level: req.Level}
 	if _, err := s.challenges().Create(r.Context(), u, c); err != nil {
 		return err
 	}
@@ -129,12 +132,20 @@ func (s *Server) actOnChallenge(w http.ResponseWriter, r *http.Request) error {
 		Version int    `json:"version"`
 		Text    string `json:"text"`
 		Index   int    `json:"index"`
+		Cutoff  string `json:"cutoff"`
 	}
-	if err := decodeBody(r, &req, `{"act": "publish|ask|answer|withdraw|close", "version", "text"?, "index"?}`); err != nil {
+	if err := decodeBody(r, &req, `{"act": "publish|ask|answer|withdraw|close|batch", "version", "text"?, "index"?, "cutoff"? (batch)}`); err != nil {
 		return err
 	}
 	if req.Version == 0 {
 		return errs.At(errs.Pos{Path: "$.version"}, "give the version of the challenge you saw (a stale one is refused)")
+	}
+	if req.Act == "batch" {
+		b, err := s.challenges().CutBatch(r.Context(), u, id, req.Version, strings.TrimSpace(req.Cutoff))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, b)
 	}
 	c, err := s.challenges().Act(r.Context(), u, id, req.Version, project.ChallengeAct{Act: req.Act, Text: req.Text, Index: req.Index})
 	if err != nil {

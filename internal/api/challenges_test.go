@@ -76,6 +76,21 @@ func TestChallengesAPI(t *testing.T) {
 	if s, _ := ww.do("POST", path+"/actions", map[string]any{"act": "answer", "version": 2, "text": "接受", "index": 0}, nil); s != 409 {
 		t.Errorf("a stale answer: %d", s)
 	}
+	if s, b := ww.do("POST", path+"/actions", map[string]any{"act": "batch", "version": 3, "cutoff": "2025-03-01"}, nil); s != 409 || !strings.Contains(b, "不是常年受理") {
+		t.Errorf("a batch of a fixed-window challenge: %d %s", s, b)
+	}
+
+	// taken all year: a review batch needs bids submitted by its cutoff
+	body["intake"], body["title"] = "rolling", "常年征集：农产品精深加工"
+	var rolling struct{ ID int64 }
+	if s, b := ww.do("POST", "/api/v1/challenges", body, nil); s != 201 || json.Unmarshal([]byte(b), &rolling) != nil {
+		t.Fatalf("a rolling draft: %d %s", s, b)
+	}
+	rpath := fmt.Sprintf("/api/v1/challenges/%d", rolling.ID)
+	ww.must("POST", rpath+"/actions", map[string]any{"act": "publish", "version": 1}, nil)
+	if s, b := ww.do("POST", rpath+"/actions", map[string]any{"act": "batch", "version": 2, "cutoff": "2025-03-03"}, nil); s != 409 || !strings.Contains(b, "没有待评审的申报") {
+		t.Errorf("a batch with no bid: %d %s", s, b)
+	}
 }
 
 // TestChallengeReviewAPI: the review of a closed challenge over JSON —

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"kechuang/internal/errs"
+	"kechuang/internal/facts"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
 	"kechuang/internal/rules"
@@ -213,4 +214,26 @@ func CheckSubmission(eng *rules.Engine, c *Challenge, b *Bid, today string, indi
 		s.Award = &a
 	}
 	return s
+}
+
+// Eligibility runs the gates that stop applications at c's level (申报门槛,
+// such as 肥乡 十（二）) on the applicant's facts f as of today, and says
+// for each why it stops the application, or nil when it does not.
+func Eligibility(eng *rules.Engine, f *facts.Facts, c *Challenge, today string) ([]rules.GateCheck, []error) {
+	at, err := policy.ParseDate(today)
+	if err != nil {
+		return nil, []error{err}
+	}
+	checks := eng.NewEvaluator().GatesFor(f, c.LevelOf(), int64(at.Year()))
+	var problems []error
+	for _, g := range checks {
+		cite := fmt.Sprintf("《%s》%s“%s”", g.Gate.Doc.Title, g.Gate.Citation.Section, g.Gate.Citation.Quote)
+		switch g.Outcome {
+		case "blocked":
+			problems = append(problems, errs.At(errs.Pos{Path: "eligibility"}, "按%s，本单位不得申报：%s", cite, strings.Join(g.Reasons, "；")))
+		case "needs_facts":
+			problems = append(problems, errs.At(errs.Pos{Path: "eligibility"}, "按%s，申报前须有以下记录（向主管部门报送或在企业信息中补充）：%s", cite, strings.Join(g.Reasons, "；")))
+		}
+	}
+	return checks, problems
 }

@@ -1,6 +1,8 @@
 package project
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,6 +49,79 @@ type Challenge struct {
 	QA         []QA           `json:"qa,omitempty"`
 	Review     *Review        `json:"review,omitempty"` // 评审, once closed
 	Version    int            `json:"version"`
+
+	// Calls and guides (项目申报指南): a call is reviewed and granted as a
+	// challenge is, with no end user. Either may take bids in a fixed window
+	// to the deadline or all year (常年受理、定期评审、科学评价、分批下达,
+	// 武威 四（一）4): a rolling one stays open and its bids are reviewed in
+	// batches, each batch a closed challenge of its own (Parent, Batch).
+	Kind    string     `json:"kind,omitempty"`   // "" (揭榜挂帅) or call
+	Intake  string     `json:"intake,omitempty"` // "" (a fixed window to the deadline) or rolling
+	Level   string     `json:"level,omitempty"`  // what is applied for: city (default), district, province — the gates read it
+	Parent  int64      `json:"parent,omitempty"`
+	Batch   int        `json:"batch,omitempty"`
+	Batches []BatchRef `json:"batches,omitempty"` // a rolling call's batches
+}
+
+// BatchRef is one review batch of a rolling call: the bids submitted up to
+// its cutoff, moved to a challenge of their own.
+type BatchRef struct {
+	ID     int64  `json:"id"`
+	N      int    `json:"n"`
+	Cutoff string `json:"cutoff"`
+	Bids   int    `json:"bids"`
+}
+
+// LevelOf is what the challenge's applicants apply for: a 市级 project
+// unless it says otherwise.
+func (c *Challenge) LevelOf() string {
+	if c.Level == "" {
+		return "city"
+	}
+	return c.Level
+}
+
+// Noun is what the challenge is called: 榜单, 申报指南, or a batch of one.
+func (c *Challenge) Noun() string {
+	switch {
+	case c.Batch > 0:
+		return "评审批次"
+	case c.Kind == "call":
+		return "申报指南"
+	}
+	return "榜单"
+}
+
+// CheckBatch says whether rolling call c may cut a review batch at cutoff
+// on day today: the call is open, the cutoff is not in the future and
+// comes after the last batch's.
+func CheckBatch(c *Challenge, cutoff, today string) error {
+	if c.Intake != "rolling" {
+		return errs.E(errs.Conflict, "“%s”不是常年受理的申报指南：截止后整体评审", c.Title)
+	}
+	if c.State != Published {
+		return errs.E(errs.Conflict, "“%s”的状态是%s：受理中才能分批", c.Title, c.State.Zh())
+	}
+	if _, err := policy.ParseDate(cutoff); err != nil {
+		return errs.At(errs.Pos{Path: "cutoff"}, "本批截止日期 %q：YYYY-MM-DD", cutoff)
+	}
+	if cutoff > today {
+		return errs.At(errs.Pos{Path: "cutoff"}, "本批截止日期 %s 晚于今天 %s", cutoff, today)
+	}
+	if n := len(c.Batches); n > 0 && cutoff <= c.Batches[n-1].Cutoff {
+		return errs.At(errs.Pos{Path: "cutoff"}, "本批截止日期 %s 不晚于上一批的 %s", cutoff, c.Batches[n-1].Cutoff)
+	}
+	return nil
+}
+
+// NewBatch is the closed challenge batch n of rolling call c reviews.
+func NewBatch(c *Challenge, n int, cutoff string) *Challenge {
+	b := *c
+	b.ID, b.Version, b.QA, b.Review, b.Batches, b.Intake = 0, 0, nil, nil, nil, ""
+	b.Indicators = slices.Clone(c.Indicators)
+	b.Title = fmt.Sprintf("%s（第%d批）", c.Title, n)
+	b.Parent, b.Batch, b.Deadline, b.State, b.Ended = c.ID, n, cutoff, Closed, cutoff
+	return &b
 }
 
 // QA is a question about a published challenge and its answer (答疑),
@@ -91,8 +166,17 @@ func (c *Challenge) Validate() error {
 	if _, err := policy.ParseDate(c.Deadline); err != nil {
 		bad("deadline", "deadline %q: YYYY-MM-DD", c.Deadline)
 	}
-	if strings.TrimSpace(c.EndUser) == "" {
+	if strings.TrimSpace(c.EndUser) == "" && c.Kind != "call" {
 		bad("end_user", "who will accept the result (验收用户)")
+	}
+	if !slices.Contains([]string{"", "call"}, c.Kind) {
+		bad("kind", "kind %q: empty (揭榜挂帅) or call (申报指南)", c.Kind)
+	}
+	if !slices.Contains([]string{"", "rolling"}, c.Intake) {
+		bad("intake", "intake %q: empty (a fixed window to the deadline) or rolling (常年受理、定期评审、分批下达)", c.Intake)
+	}
+	if !slices.Contains([]string{"", "district", "city", "province", "national"}, c.Level) {
+		bad("level", "level %q: district, city, province or national", c.Level)
 	}
 	if strings.TrimSpace(c.Issuer) == "" {
 		bad("issuer", "who puts the problem up (发榜单位)")

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -414,3 +415,38 @@ func BudgetYear(c *policy.Clause, fy int64) int64 {
 // apply decides nothing for the subject and takes nothing from other
 // clauses.
 func Applicable(c *Clause, f *facts.Facts, fy int64) bool { return applicable(c, f, fy) }
+
+// GateCheck is a gate that stops applications at some level (申报门槛)
+// evaluated for one subject: blocked, not_blocked, or needs_facts when a
+// fact it reads is not recorded; Reasons describe each of its conditions
+// on the subject's facts.
+type GateCheck struct {
+	Gate    *Gate
+	Outcome string
+	Reasons []string
+}
+
+// GatesFor evaluates, for subject f in fiscal year fy, every gate whose
+// levels include level (what is applied for: a 市级 project is "city") and
+// whose region covers the subject — the checks a call runs before it takes
+// an application (肥乡 十（二）: 上年度研发投入强度低于1%的企业不得申报市级以上科技项目).
+func (ev *Evaluator) GatesFor(f *facts.Facts, level string, fy int64) []GateCheck {
+	ev.setup(f, fy)
+	var out []GateCheck
+	for _, g := range ev.eng.Gates {
+		if !slices.Contains(g.Levels, level) || !policy.Covers(g.region, f.Subject.Region) {
+			continue
+		}
+		c := GateCheck{Gate: g, Reasons: ev.gateReasons(g)}
+		switch ev.gate(g) {
+		case triT:
+			c.Outcome = "blocked"
+		case triF:
+			c.Outcome = "not_blocked"
+		default:
+			c.Outcome = "needs_facts"
+		}
+		out = append(out, c)
+	}
+	return out
+}

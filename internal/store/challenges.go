@@ -310,3 +310,77 @@ func (db *DB) admitFacts(ctx context.Context, tx *sql.Tx, a Admission) error {
 	_, err = db.putFacts(ctx, tx, [][]byte{a.Doc}, []facts.Subject{f.Subject}, a.Entry)
 	return err
 }
+
+// CutBatch cuts review batch child of rolling call c (分批下达) in one
+// transaction: the batch is stored as a closed challenge, the call's bids
+// submitted up to its cutoff move to it, and the call, changed from version
+// prev, names the batch with its count. It returns the bids moved.
+func (db *DB) CutBatch(ctx context.Context, c *project.Challenge, prev int, child *project.Challenge, e ChallengeEvent) (moved int, err error) {
+	defer errs.Wrap(&err, "store.CutBatch(%d)", c.ID)
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		moved = 0
+		child.Version = 1
+		doc, err := json.Marshal(child)
+		if err != nil {
+			return err
+		}
+		now := db.stamp()
+		if err := tx.QueryRowContext(ctx, `INSERT INTO challenges (region, state, version, doc, created_by, created_at, updated_at)
+			VALUES ($1, $2, 1, $3, $4, $5, $5) RETURNING id`, child.Region, string(child.State), string(doc), e.Actor, now).Scan(&child.ID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, doc FROM bids WHERE challenge_id = $1 ORDER BY id`, c.ID)
+		if err != nil {
+			return err
+		}
+		type move struct {
+			id  int64
+			bid *project.Bid
+		}
+		var ms []move
+		for rows.Next() {
+			var id int64
+			var d string
+			if err := rows.Scan(&id, &d); err != nil {
+				rows.Close()
+				return err
+			}
+			b := &project.Bid{}
+			if err := json.Unmarshal([]byte(d), b); err != nil {
+				rows.Close()
+				return err
+			}
+			if b.Submitted <= child.Deadline {
+				ms = append(ms, move{id, b})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			m.bid.Challenge = child.ID
+			d, err := json.Marshal(m.bid)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE bids SET challenge_id = $1, doc = $2 WHERE id = $3`, child.ID, string(d), m.id); err != nil {
+				return err
+			}
+		}
+		moved = len(ms)
+		if moved == 0 {
+			return errs.E(errs.Conflict, "截至 %s 没有待评审的申报：不必分批", child.Deadline)
+		}
+		c.Batches = append(c.Batches, project.BatchRef{ID: child.ID, N: child.Batch, Cutoff: child.Deadline, Bids: moved})
+		if err := db.challengeEvent(ctx, tx, child, ChallengeEvent{Actor: e.Actor, Act: "batch", Text: fmt.Sprintf("“%s”第%d批：截至 %s 的 %d 项申报", c.Title, child.Batch, child.Deadline, moved)}, ""); err != nil {
+			return err
+		}
+		e.Text = fmt.Sprintf("第%d批截至 %s：%d 项申报转入评审（榜单 %d）", child.Batch, child.Deadline, moved, child.ID)
+		return db.updateChallenge(ctx, tx, c, prev, e)
+	})
+	if err != nil && len(c.Batches) > 0 && c.Batches[len(c.Batches)-1].ID == child.ID {
+		c.Batches = c.Batches[:len(c.Batches)-1]
+	}
+	return moved, err
+}

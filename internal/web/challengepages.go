@@ -34,7 +34,7 @@ type challengesData struct {
 	Region     string
 	Challenges []*project.Challenge
 	Staff      bool
-	Clauses    []string // award clauses of the account's jurisdiction, for the form
+	Clauses    [][2]string // award clauses of the account's jurisdiction (id, title), for the form: 揭榜挂帅 first
 	Error      string
 }
 
@@ -54,11 +54,18 @@ func (s *Server) showChallenges(q *req, status int, msg string) error {
 	}
 	d := challengesData{Region: region, Challenges: cs, Staff: staff, Error: msg}
 	if staff {
+		var rest [][2]string
 		for _, c := range s.Engine.Clauses {
-			if slices.Contains(c.Tags, "揭榜挂帅") && (q.user.Role == auth.Admin || auth.Reaches(q.user.Jurisdiction, c.Doc.Jurisdiction)) {
-				d.Clauses = append(d.Clauses, c.ID)
+			if c.Kind == "limit" || !(q.user.Role == auth.Admin || auth.Reaches(q.user.Jurisdiction, c.Doc.Jurisdiction)) {
+				continue
+			}
+			if slices.Contains(c.Tags, "揭榜挂帅") {
+				d.Clauses = append(d.Clauses, [2]string{c.ID, c.Title})
+			} else {
+				rest = append(rest, [2]string{c.ID, c.Title})
 			}
 		}
+		d.Clauses = append(d.Clauses, rest...)
 	}
 	return s.render(q, status, "challenges", q.lang.T("chal.title"), "challenges", d)
 }
@@ -81,7 +88,7 @@ func (s *Server) challengeCreate(q *req) error {
 	}
 	c := &project.Challenge{Title: strings.TrimSpace(f.Get("title")), Problem: strings.TrimSpace(f.Get("problem")), Indicators: inds, Total: total,
 		Deadline: strings.TrimSpace(f.Get("deadline")), EndUser: strings.TrimSpace(f.Get("end_user")), Issuer: strings.TrimSpace(f.Get("issuer")),
-		Clause: f.Get("clause")}
+		Clause: f.Get("clause"), Kind: f.Get("kind"), Intake: f.Get("intake"), Level: f.Get("level")}
 	id, err := s.challengeSvc().Create(q.r.Context(), *q.user, c)
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.Permission {
@@ -107,9 +114,17 @@ type challengeData struct {
 	Pending     []reviewPair // those without a sheet yet
 	Rubric      string       // the review form's starting rubric
 	Book        string       // the grant form's starting task book
+	Elig        []eligRow    // the gates an enterprise's application would meet (before it bids)
 	Me          string       // the enterprise account's subject: its projects link to their pages
 	Done        string
 	Error       string
+}
+
+// eligRow is one gate an application would meet, with what it found.
+type eligRow struct {
+	Title, Doc, Section, Quote string
+	Outcome                    string // blocked, not_blocked, needs_facts
+	Reasons                    []string
 }
 
 // bidCategories are the budget categories the bid form asks for (预算科目).
@@ -142,6 +157,16 @@ func (s *Server) showChallenge(q *req, status int, done, msg string) error {
 		}
 	}
 	d.CanBid = d.CanAsk && len(d.Bids) == 0
+	if d.CanBid {
+		f, _, err := s.Store.Facts(q.r.Context(), q.user.Subject)
+		if err != nil {
+			return err
+		}
+		checks, _ := project.Eligibility(s.Engine, f, c, project.Today(s.now()))
+		for _, g := range checks {
+			d.Elig = append(d.Elig, eligRow{Title: g.Gate.Title, Doc: g.Gate.Doc.Title, Section: g.Gate.Citation.Section, Quote: g.Gate.Citation.Quote, Outcome: g.Outcome, Reasons: g.Reasons})
+		}
+	}
 	if q.user != nil && q.user.Role == auth.Enterprise {
 		d.Me = q.user.Subject
 	}
@@ -170,6 +195,17 @@ func (s *Server) challengeAct(q *req) error {
 	v, _ := strconv.Atoi(f.Get("version"))
 	idx, _ := strconv.Atoi(f.Get("index"))
 	a := project.ChallengeAct{Act: f.Get("act"), Text: f.Get("text"), Index: idx}
+	if a.Act == "batch" {
+		b, err := s.challengeSvc().CutBatch(q.r.Context(), *q.user, id, v, strings.TrimSpace(f.Get("cutoff")))
+		if err != nil {
+			if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound {
+				return err
+			}
+			return s.showChallenge(q, errs.HTTPStatus(errs.KindOf(err)), "", errText(err))
+		}
+		http.Redirect(q.w, q.r, fmt.Sprintf("/challenges/%d?done=%s", b.ID, url.QueryEscape(fmt.Sprintf("第%d批转入评审", b.Batch))), http.StatusSeeOther)
+		return nil
+	}
 	if _, err := s.challengeSvc().Act(q.r.Context(), *q.user, id, v, a); err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound {
 			return err

@@ -61,6 +61,7 @@ const (
 var testUsers = []auth.User{
 	{ID: "ent-a", Role: auth.Enterprise, Subject: wwA},
 	{ID: "ent-b", Role: auth.Enterprise, Subject: wwB},
+	{ID: "ent-fx", Role: auth.Enterprise, Subject: fxA},
 	{ID: "staff-ww", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"},
 	{ID: "staff-ww2", Role: auth.Staff, Jurisdiction: "620600", Department: "市科技局"},
 	{ID: "staff-ww-market", Role: auth.Staff, Jurisdiction: "620600", Department: "市市场监管局"},

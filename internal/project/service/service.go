@@ -198,6 +198,8 @@ func (s *Service) Submit(ctx context.Context, u auth.User, id int64, b *project.
 	}
 	b.Challenge, b.Lead, b.LeadName, b.Region, b.Submitted = id, u.Subject, f.Subject.Name, f.Subject.Region, s.today()
 	sub := project.CheckSubmission(s.Engine, c, b, s.today(), s.indirectClause(c.Clause), project.DefaultAttachments)
+	_, gates := project.Eligibility(s.Engine, f, c, s.today())
+	sub.Problems = append(gates, sub.Problems...)
 	if len(sub.Problems) > 0 {
 		var l errs.List
 		for _, p := range sub.Problems {
@@ -635,4 +637,23 @@ func execText(g *project.Grant, a project.ExecAct) string {
 		return fmt.Sprintf("%s按一般程序结题：%s", head, g.Close)
 	}
 	return head
+}
+
+// CutBatch cuts a review batch of rolling call id seen at version (常年受理、
+// 定期评审、分批下达): the bids submitted up to cutoff move to a closed
+// challenge of their own, reviewed and granted as any, while the call
+// stays open for the next batch. It returns the batch.
+func (s *Service) CutBatch(ctx context.Context, u auth.User, id int64, version int, cutoff string) (*project.Challenge, error) {
+	c, err := s.staffChallenge(ctx, u, id, version, "分批评审由申报指南所在辖区的科技部门办理")
+	if err != nil {
+		return nil, err
+	}
+	if err := project.CheckBatch(c, cutoff, s.today()); err != nil {
+		return nil, err
+	}
+	child := project.NewBatch(c, len(c.Batches)+1, cutoff)
+	if _, err := s.Store.CutBatch(ctx, c, c.Version, child, store.ChallengeEvent{Actor: u.ID, Act: "batch"}); err != nil {
+		return nil, err
+	}
+	return child, nil
 }
