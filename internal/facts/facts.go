@@ -31,6 +31,24 @@ type Facts struct {
 	// 研究开发组织管理水平 …). They are read by the standards evaluator, not by
 	// clause conditions.
 	Assessments []Assessment `json:"assessments" cel:"-"`
+	// Shareholders are the registered shareholders (股东, from the market
+	// regulator's enterprise registry): who holds shares in the subject.
+	// Read for conflicts of interest in project review, not by clauses.
+	Shareholders []Shareholding `json:"shareholders" cel:"-"`
+}
+
+// Shareholding is one registered shareholder of the subject: a person or a
+// unit (its id in the registry), with its share and the period it held it.
+type Shareholding struct {
+	ID     string `json:"id" kc:"required"`
+	Holder string `json:"holder" kc:"required"` // a person's or a unit's id
+	Name   string `json:"name"`
+	Share  string `json:"share"` // 持股比例 as registered, e.g. "35%"
+	From   string `json:"from" kc:"date"`
+	To     string `json:"to" kc:"date"` // empty: still held
+	Source string `json:"source" kc:"enum=source"`
+
+	Known Mask `json:"-"`
 }
 
 // Subject is the 主体 itself. Fields other than id, kind and region may be
@@ -54,6 +72,7 @@ type Subject struct {
 	Listed            bool   `json:"listed" cel:"listed"`                         // 已在境内外股票市场上市（新三板及场外交易市场除外）
 	Age               int64  `json:"age" cel:"age"`                               // person's age in years
 	Source            string `json:"source" cel:"source" kc:"enum=source"`
+	LegalRep          string `json:"legal_rep" cel:"-"` // 法定代表人: the person's id in the registry (for conflicts of interest)
 	// EstablishedYear is derived from established: years before it count as
 	// zero in multi-year totals ("实际经营期不满三年的按实际经营时间计算").
 	EstablishedYear int64 `json:"-" cel:"established_year"`

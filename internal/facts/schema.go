@@ -31,7 +31,7 @@ the year before, `+"`item`"+` is the event a `+"`for_each`"+` clause pays, and t
 
 `)
 	writeStruct(w, "Facts (the document)", reflect.TypeOf(Facts{}))
-	for _, t := range []any{Subject{}, Annual{}, Recognition{}, Award{}, IPItem{}, Contest{}, Agreement{}, Project{}, Funding{}, Appointment{}, PoolEntry{}} {
+	for _, t := range []any{Subject{}, Annual{}, Recognition{}, Award{}, IPItem{}, Contest{}, Agreement{}, Project{}, Funding{}, Appointment{}, PoolEntry{}, Shareholding{}} {
 		rt := reflect.TypeOf(t)
 		writeStruct(w, rt.Name(), rt)
 	}

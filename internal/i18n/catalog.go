@@ -606,6 +606,7 @@ var catalog = map[string]msg{
 	"proj.opinion":         {"意见", "Opinion"},
 	"proj.check":           {"录入检查结论", "Record the check"},
 	"proj.accept.met":      {"技术指标逐项是否达到", "Each technical indicator met?"},
+	"proj.panel":           {"验收专家组", "the acceptance panel"},
 	"proj.signatory":       {"验收用户（%s）签署人", "Signatory for the end user (%s)"},
 	"proj.agree":           {"验收用户 %s 同意验收", "The end user %s accepts the result"},
 	"proj.accept":          {"录入结题验收", "Record the acceptance"},

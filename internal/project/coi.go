@@ -61,6 +61,19 @@ func TiesFromFacts(subjects []*facts.Facts, at policy.Date) []Tie {
 			}
 			out = append(out, Tie{A: a.Person, B: f.Subject.ID, Kind: "employment", Source: fmt.Sprintf("%s 的任职记录 %s（%s 起）", f.Subject.ID, a.ID, a.From)})
 		}
+		if r := f.Subject.LegalRep; r != "" {
+			out = append(out, Tie{A: r, B: f.Subject.ID, Kind: "legal_rep", Source: fmt.Sprintf("%s 的登记信息：法定代表人 %s", f.Subject.ID, r)})
+		}
+		for _, h := range f.Shareholders {
+			if h.Holder == "" || h.From != "" && h.From > as || h.To != "" && h.To < as {
+				continue
+			}
+			share := ""
+			if h.Share != "" {
+				share = "，持股 " + h.Share
+			}
+			out = append(out, Tie{A: h.Holder, B: f.Subject.ID, Kind: "shareholding", Source: fmt.Sprintf("%s 的股东登记 %s%s", f.Subject.ID, h.ID, share)})
+		}
 	}
 	return out
 }
@@ -93,6 +106,15 @@ func Conflicts(e Expert, b Parties, ties []Tie) []Conflict {
 		}
 		if other != "" && party[other] {
 			out = append(out, Conflict{Expert: e.ID, Bid: b.ID, Kind: t.Kind, Detail: fmt.Sprintf("专家与 %s 存在%s关系（%s）", other, tieZh[t.Kind], t.Source)})
+			continue
+		}
+		// the expert's unit holds shares in a unit of the bid, or is held by one
+		if t.Kind == "shareholding" && e.Unit != "" && (t.A == e.Unit && party[t.B] || t.B == e.Unit && party[t.A]) {
+			other := t.B
+			if t.B == e.Unit {
+				other = t.A
+			}
+			out = append(out, Conflict{Expert: e.ID, Bid: b.ID, Kind: "shareholding", Detail: fmt.Sprintf("专家所在单位 %s 与申报单位 %s 存在持股关系（%s）", e.Unit, other, t.Source)})
 			continue
 		}
 		// a person of the bid employed at the expert's unit: colleagues

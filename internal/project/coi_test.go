@@ -31,6 +31,7 @@ func TestConflicts(t *testing.T) {
 		{Expert{ID: "e-co", Unit: "u-z"}, "co_applicant"},
 		{Expert{ID: "e-decl"}, "declared"},
 		{Expert{ID: "e-colleague", Unit: "u-colleague"}, "same_unit"},
+		{Expert{ID: "e-holder-unit", Unit: "e-share"}, "shareholding"}, // the expert's unit holds shares in the lead
 		{Expert{ID: "e-free", Unit: "u-other"}, ""},
 	} {
 		cs := Conflicts(tc.e, bid, ties)
@@ -43,20 +44,33 @@ func TestConflicts(t *testing.T) {
 	}
 }
 
-// TestTiesFromFacts: an appointment in force ties the person to the unit;
+// TestTiesFromFacts: an appointment or a shareholding in force ties the
+// person or unit to the subject, and so does its legal representative;
 // one ended or not begun does not.
 func TestTiesFromFacts(t *testing.T) {
-	f, err := facts.DecodeBytes([]byte(`{"subject": {"id": "u1", "kind": "enterprise", "region": "620602"},
+	f, err := facts.DecodeBytes([]byte(`{"subject": {"id": "u1", "kind": "enterprise", "region": "620602", "legal_rep": "p-rep"},
 	  "appointments": [{"id": "a1", "kind": "tech_vp", "level": "city", "role": "host", "person": "p1", "from": "2023-01-01"},
 	                   {"id": "a2", "kind": "tech_vp", "level": "city", "role": "host", "person": "p2", "from": "2020-01-01", "to": "2022-12-31"},
-	                   {"id": "a3", "kind": "tech_vp", "level": "city", "role": "host", "person": "p3", "from": "2025-01-01"}]}`), "")
+	                   {"id": "a3", "kind": "tech_vp", "level": "city", "role": "host", "person": "p3", "from": "2025-01-01"}],
+	  "shareholders": [{"id": "s1", "holder": "u-parent", "share": "35%", "from": "2021-05-01"},
+	                   {"id": "s2", "holder": "p-sold", "from": "2019-01-01", "to": "2023-12-31"}]}`), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	at, _ := policy.ParseDate("2024-06-01")
 	ties := TiesFromFacts([]*facts.Facts{f}, at)
-	if len(ties) != 1 || ties[0].A != "p1" || ties[0].B != "u1" {
-		t.Errorf("ties %+v, want p1 at u1 only", ties)
+	var got []string
+	for _, x := range ties {
+		got = append(got, x.Kind+":"+x.A+"→"+x.B)
+	}
+	if want := []string{"employment:p1→u1", "legal_rep:p-rep→u1", "shareholding:u-parent→u1"}; !slices.Equal(got, want) {
+		t.Errorf("ties %v, want %v", got, want)
+	}
+	// an expert of the parent company, the legal representative: kept from u1's bid
+	for _, e := range []Expert{{ID: "e1", Unit: "u-parent"}, {ID: "p-rep"}} {
+		if cs := Conflicts(e, Parties{ID: "b", Units: []string{"u1"}}, ties); len(cs) != 1 {
+			t.Errorf("expert %+v: conflicts %+v", e, cs)
+		}
 	}
 	// the registry's tie keeps p1 from reviewing u1's bid
 	a, err := Assign([]Expert{{ID: "p1", Fields: []string{"新材料"}}, {ID: "p9", Fields: []string{"新材料"}}}, []Parties{{ID: "b", Units: []string{"u1"}}}, ties, 1, "新材料")

@@ -144,9 +144,10 @@ func TestSubmitBid(t *testing.T) {
 }
 
 // TestAssignFromRegistry: an expert tied to a bidder through the registry
-// — an appointment in force in a bidder's facts, a team member employed at
-// the expert's unit — or through a declaration is never assigned to that
-// bid; an appointment that has ended is no tie.
+// — an appointment in force in a bidder's facts, its legal representative,
+// the expert's unit holding its shares, a team member employed at the
+// expert's unit — or through a declaration is never assigned to that bid;
+// an appointment that has ended is no tie.
 func TestAssignFromRegistry(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
 		ctx := context.Background()
@@ -161,7 +162,9 @@ func TestAssignFromRegistry(t *testing.T) {
 		put(`{"subject": {"id": "u1", "kind": "enterprise", "region": "620602"}, "appointments": [
 			{"id": "a1", "kind": "tech_vp", "level": "city", "role": "person", "person": "e1", "from": "2024-01-01"},
 			{"id": "a2", "kind": "tech_vp", "level": "city", "role": "person", "person": "e5", "from": "2022-01-01", "to": "2024-06-30"}]}`)
-		put(`{"subject": {"id": "u2", "kind": "enterprise", "region": "620602"}}`)
+		// u2's legal representative is e6; x7, e7's unit, holds 35% of it.
+		put(`{"subject": {"id": "u2", "kind": "enterprise", "region": "620602", "legal_rep": "e6"},
+			"shareholders": [{"id": "s1", "holder": "x7", "name": "某投资公司", "share": "35%", "from": "2021-05-01", "source": "market"}]}`)
 		// u2's lead researcher p2 is a 科技特派员 sent by institute inst, where e2 works.
 		put(`{"subject": {"id": "inst", "kind": "institute", "region": "620602"}, "appointments": [
 			{"id": "a3", "kind": "tech_commissioner", "level": "city", "role": "person", "person": "p2", "from": "2023-05-01"}]}`)
@@ -178,6 +181,8 @@ func TestAssignFromRegistry(t *testing.T) {
 			{ID: "e3", Name: "丙", Unit: "x3", Fields: []string{"新能源"}},
 			{ID: "e4", Name: "丁", Unit: "x4", Fields: []string{"新能源"}},
 			{ID: "e5", Name: "戊", Unit: "x5", Fields: []string{"新能源"}},
+			{ID: "e6", Name: "己", Unit: "x6", Fields: []string{"新能源"}},
+			{ID: "e7", Name: "庚", Unit: "x7", Fields: []string{"新能源"}},
 		}
 		declared := []project.Tie{{A: "e3", B: "u1", Kind: "declared", Source: "e3 的回避申报"}}
 		if _, err := s.Assign(ctx, ww, id, experts, declared, 2, "新能源"); errs.KindOf(err) != errs.Conflict {
@@ -208,7 +213,7 @@ func TestAssignFromRegistry(t *testing.T) {
 		for _, b := range bs {
 			byLead[b.Lead] = b.ID
 		}
-		never := map[string][]string{byLead["u1"]: {"e1", "e3"}, byLead["u2"]: {"e2"}}
+		never := map[string][]string{byLead["u1"]: {"e1", "e3"}, byLead["u2"]: {"e2", "e6", "e7"}}
 		for bid, banned := range never {
 			got := a.Reviewers[bid]
 			if len(got) != 2 {
@@ -224,13 +229,14 @@ func TestAssignFromRegistry(t *testing.T) {
 		for _, x := range a.Excluded {
 			excluded[x.Expert+"/"+x.Bid] = x.Kind
 		}
-		want := map[string]string{"e1/" + byLead["u1"]: "employment", "e3/" + byLead["u1"]: "declared", "e2/" + byLead["u2"]: "same_unit"}
+		want := map[string]string{"e1/" + byLead["u1"]: "employment", "e3/" + byLead["u1"]: "declared", "e2/" + byLead["u2"]: "same_unit",
+			"e6/" + byLead["u2"]: "legal_rep", "e7/" + byLead["u2"]: "shareholding"}
 		if !maps.Equal(excluded, want) {
 			t.Errorf("excluded %v, want %v (e5's ended appointment is no tie)", excluded, want)
 		}
-		// with only three experts free of u1's bid, four each cannot be met
-		if _, err := s.Assign(ctx, ww, id, experts, declared, 4, "新能源"); errs.KindOf(err) != errs.Conflict {
-			t.Errorf("four reviewers each from a pool that cannot give them: %v", err)
+		// with only four experts free of u2's bid, five each cannot be met
+		if _, err := s.Assign(ctx, ww, id, experts, declared, 5, "新能源"); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("five reviewers each from a pool that cannot give them: %v", err)
 		}
 	})
 }
