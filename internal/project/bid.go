@@ -44,10 +44,11 @@ func (b BidBudget) Direct() money.Fen {
 // Total is the project's total S&T investment: direct and indirect costs.
 func (b BidBudget) Total() money.Fen { return b.Direct() + b.Indirect }
 
-// Project is the 揭榜挂帅 project a budget describes, led by subject lead
-// of region, as of at.
-func (b BidBudget) Project(lead, region string, at policy.Date) Project {
-	p := Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
+// ProjectOf is the project of challenge c that budget b describes — of
+// the challenge's project kind and level, with the loan interest a 贴息
+// call pays on — led by subject lead of region, as of at.
+func (c *Challenge) ProjectOf(b BidBudget, interest money.Fen, lead, region string, at policy.Date) Project {
+	p := Project{Kind: c.ProjectKindOf(), Level: c.LevelOf(), Role: "lead", Date: at, Interest: interest,
 		Budget: Budget{Direct: b.Direct(), Equipment: b.Categories[b.Equipment], Indirect: b.Indirect, Total: b.Total()}}
 	p.Subject.ID, p.Subject.Kind, p.Subject.Region = lead, "enterprise", region
 	return p
@@ -83,7 +84,8 @@ type Bid struct {
 	Partners  []string  `json:"partners"`  // co-applicant units
 	Team      []Member  `json:"team"`
 	Budget    BidBudget `json:"budget"`
-	Documents []string  `json:"documents"` // names of what is attached (实施方案, 承诺书 …)
+	Documents []string  `json:"documents"`          // names of what is attached (实施方案, 承诺书 …)
+	Interest  money.Fen `json:"interest,omitempty"` // 贷款利息 of the project's loan, for a 贴息 call (泰安 二（七）18)
 	Submitted string    `json:"submitted,omitempty"`
 	Checked   *Checked  `json:"checked,omitempty"` // what the submission check found
 }
@@ -202,7 +204,7 @@ func CheckSubmission(eng *rules.Engine, c *Challenge, b *Bid, today string, indi
 		bad("today", "%v", err)
 		return s
 	}
-	p := b.Budget.Project(b.Lead, b.Region, at)
+	p := c.ProjectOf(b.Budget, b.Interest, b.Lead, b.Region, at)
 	ch, err := BudgetCheck(eng, indirect, p)
 	if ch != nil {
 		s.Indirect = ch

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"kechuang/internal/errs"
+	"kechuang/internal/facts"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
 )
@@ -61,6 +62,18 @@ type Challenge struct {
 	Parent  int64      `json:"parent,omitempty"`
 	Batch   int        `json:"batch,omitempty"`
 	Batches []BatchRef `json:"batches,omitempty"` // a rolling call's batches
+	// ProjectKind is what a granted project is recorded as in its unit's
+	// facts (vocabulary project_kind) — the kind the award clause reads:
+	// challenge (default), transfer (成果转化, 泰安's 竞争立项 贴息), sti_plan …
+	ProjectKind string `json:"project_kind,omitempty"`
+}
+
+// ProjectKindOf is the kind its projects are recorded as.
+func (c *Challenge) ProjectKindOf() string {
+	if c.ProjectKind == "" {
+		return "challenge"
+	}
+	return c.ProjectKind
 }
 
 // BatchRef is one review batch of a rolling call: the bids submitted up to
@@ -174,6 +187,9 @@ func (c *Challenge) Validate() error {
 	}
 	if !slices.Contains([]string{"", "rolling"}, c.Intake) {
 		bad("intake", "intake %q: empty (a fixed window to the deadline) or rolling (常年受理、定期评审、分批下达)", c.Intake)
+	}
+	if _, ok := facts.TermOf("project_kind", c.ProjectKind); c.ProjectKind != "" && !ok {
+		bad("project_kind", "project kind %q is not in the vocabulary project_kind (docs/facts.md)", c.ProjectKind)
 	}
 	if !slices.Contains([]string{"", "district", "city", "province", "national"}, c.Level) {
 		bad("level", "level %q: district, city, province or national", c.Level)

@@ -59,6 +59,7 @@ type Project struct {
 	Budget   Budget
 	Subject  facts.Subject // the undertaking unit (承担单位)
 	FundedBy string        // optional
+	Interest money.Fen     // 贷款利息, for a 贴息 project
 }
 
 // Item is the project as an item of its unit's facts (projects), with id,
@@ -66,7 +67,7 @@ type Project struct {
 func (p Project) Item(id string) map[string]any {
 	yuan := func(f money.Fen) string { return fmt.Sprintf("%d.%02d元", f/100, f%100) }
 	return map[string]any{"id": id, "kind": p.Kind, "level": p.Level, "role": p.Role, "date": p.Date.String(), "source": "sti",
-		"total": yuan(p.Budget.Total), "direct": yuan(p.Budget.Direct), "equipment": yuan(p.Budget.Equipment)}
+		"total": yuan(p.Budget.Total), "direct": yuan(p.Budget.Direct), "equipment": yuan(p.Budget.Equipment), "interest": yuan(p.Interest)}
 }
 
 // factsOf is the project as the one item of its unit's facts, decoded as

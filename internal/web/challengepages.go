@@ -31,11 +31,12 @@ func (s *Server) challengeSvc() *prsvc.Service {
 }
 
 type challengesData struct {
-	Region     string
-	Challenges []*project.Challenge
-	Staff      bool
-	Clauses    [][2]string // award clauses of the account's jurisdiction (id, title), for the form: 揭榜挂帅 first
-	Error      string
+	Region       string
+	Challenges   []*project.Challenge
+	Staff        bool
+	Clauses      [][2]string // award clauses of the account's jurisdiction (id, title), for the form: 揭榜挂帅 first
+	ProjectKinds []string    // what a granted project may be recorded as, besides 揭榜挂帅项目
+	Error        string
 }
 
 func (s *Server) challengeList(q *req) error {
@@ -66,6 +67,7 @@ func (s *Server) showChallenges(q *req, status int, msg string) error {
 			}
 		}
 		d.Clauses = append(d.Clauses, rest...)
+		d.ProjectKinds = []string{"transfer", "sti_plan", "key_tech", "consortium", "national_major_special"}
 	}
 	return s.render(q, status, "challenges", q.lang.T("chal.title"), "challenges", d)
 }
@@ -88,7 +90,7 @@ func (s *Server) challengeCreate(q *req) error {
 	}
 	c := &project.Challenge{Title: strings.TrimSpace(f.Get("title")), Problem: strings.TrimSpace(f.Get("problem")), Indicators: inds, Total: total,
 		Deadline: strings.TrimSpace(f.Get("deadline")), EndUser: strings.TrimSpace(f.Get("end_user")), Issuer: strings.TrimSpace(f.Get("issuer")),
-		Clause: f.Get("clause"), Kind: f.Get("kind"), Intake: f.Get("intake"), Level: f.Get("level")}
+		Clause: f.Get("clause"), Kind: f.Get("kind"), Intake: f.Get("intake"), Level: f.Get("level"), ProjectKind: f.Get("project_kind")}
 	id, err := s.challengeSvc().Create(q.r.Context(), *q.user, c)
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.Permission {
@@ -238,6 +240,11 @@ func (s *Server) challengeBid(q *req) error {
 		return again(err.Error())
 	}
 	b := &project.Bid{Team: team, Budget: budget}
+	if v := strings.TrimSpace(f.Get("interest")); v != "" {
+		if b.Interest, err = money.Parse(v); err != nil {
+			return again(fmt.Sprintf("贷款利息 %q 看不懂：写成 120万元", v))
+		}
+	}
 	b.Documents = f["attachments"]
 	if _, err := s.challengeSvc().Submit(q.r.Context(), *q.user, id, b); err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound || k == errs.Permission {

@@ -150,3 +150,86 @@ func TestCallGate(t *testing.T) {
 		}
 	})
 }
+
+// TestTransferCall: 泰安 二（七）18 “采取“竞争立项”方式,给予贷款贴息支持,单个项目市级财政
+// 贴息不超过300万元” as a call whose projects are recorded as 成果转化项目
+// (transfer): each bid states its loan's interest, the award is 0 to the
+// interest, capped at 300万元; after review and 公示 the grant records the
+// project with its interest in the bidder's facts and decides within it.
+func TestTransferCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ string) {
+		ctx := context.Background()
+		now := time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC)
+		s := &Service{Engine: rulestest.Library(t), Store: db, Now: func() time.Time { return now }}
+		for _, id := range []string{"t1", "t2"} {
+			if _, err := db.PutFacts(ctx, []byte(`{"subject": {"id": "`+id+`", "kind": "enterprise", "region": "370902"}}`), store.Entry{Source: "import", By: "t"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ta := auth.User{ID: "ta", Role: auth.Staff, Jurisdiction: "370900"}
+		c := &project.Challenge{Kind: "call", ProjectKind: "transfer", Title: "重大科技成果转化项目竞争立项", Problem: "成果转化", Indicators: []string{"形成新产品"},
+			Total: wan(500), Deadline: "2025-04-30", Issuer: "泰安市科技局", Clause: "ta24-transfer-interest"}
+		id, err := s.Create(ctx, ta, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Act(ctx, ta, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
+			t.Fatal(err)
+		}
+		interest := map[string]money.Fen{"t1": wan(120), "t2": wan(400)}
+		for u, fen := range interest {
+			b := aBid()
+			b.Interest = fen
+			if _, err := s.Submit(ctx, auth.User{ID: u, Role: auth.Enterprise, Subject: u}, id, b); err != nil {
+				t.Fatalf("%s's bid: %v", u, err)
+			}
+		}
+		bs, _ := s.Bids(ctx, ta, id)
+		max := map[string]money.Fen{"t1": wan(120), "t2": wan(300)}
+		for _, b := range bs {
+			if b.Checked == nil || b.Checked.AwardOutcome != "entitled" || b.Checked.Award.Min != 0 || b.Checked.Award.Max != max[b.Lead] {
+				t.Errorf("%s's award: %+v", b.Lead, b.Checked)
+			}
+		}
+		now = time.Date(2025, 5, 1, 2, 0, 0, 0, time.UTC)
+		if _, err := s.Act(ctx, ta, id, 0, project.ChallengeAct{Act: "close"}); err != nil {
+			t.Fatal(err)
+		}
+		rubric := project.Rubric{Items: []project.RubricItem{{ID: "t", Name: "技术", Max: 100}}}
+		c, err = s.Review(ctx, ta, id, 0, project.ReviewAct{Act: "assign", Rubric: rubric, Experts: []project.Expert{{ID: "e1", Unit: "x1"}, {ID: "e2", Unit: "x2"}}}, nil, 2, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			for _, e := range c.Review.Assigned.Reviewers[b.ID] {
+				if _, err := s.Review(ctx, ta, id, 0, project.ReviewAct{Act: "score", Sheet: project.Sheet{Expert: e, Bid: b.ID, Points: map[string]int{"t": 80}}}, nil, 0, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := s.Review(ctx, ta, id, 0, project.ReviewAct{Act: "rank", Line: project.Line{Budget: wan(1000), Pass: 60_00}}, nil, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Review(ctx, ta, id, 0, project.ReviewAct{Act: "publicise", From: "2025-05-01", To: "2025-05-07"}, nil, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2025, 5, 8, 2, 0, 0, 0, time.UTC)
+		book, _ := project.ParseMilestones("结题验收｜验收｜2026-12-31")
+		for _, b := range bs {
+			if b.Lead != "t2" {
+				continue
+			}
+			if _, _, err := s.Grant(ctx, ta, id, 0, b.ID, wan(300)+1, "集体研究", []int64{1}, book); errs.KindOf(err) != errs.Invalid {
+				t.Errorf("300万元 + 1分: %v", err)
+			}
+			_, k, err := s.Grant(ctx, ta, id, 0, b.ID, wan(300), "集体研究", []int64{1}, book)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _, _ := db.Facts(ctx, "t2")
+			if len(f.Projects) != 1 || f.Projects[0].Kind != "transfer" || f.Projects[0].Interest != int64(wan(400)) || k.Decided.Fen != wan(300) {
+				t.Errorf("the grant: facts %+v, case %+v", f.Projects, k.Decided)
+			}
+		}
+	})
+}

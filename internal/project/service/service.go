@@ -163,8 +163,9 @@ func (s *Service) Award(c *project.Challenge) (project.Amount, error) {
 		return project.Amount{}, err
 	}
 	// a bidder of the jurisdiction (the clause reads the undertaking unit's region)
-	return project.Evaluate(s.Engine, c.Clause, project.Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
-		Budget: project.Budget{Total: c.Total}, Subject: facts.Subject{ID: "bidder", Kind: "enterprise", Region: c.Region}})
+	p := project.Project{Kind: c.ProjectKindOf(), Level: c.LevelOf(), Role: "lead", Date: at,
+		Budget: project.Budget{Total: c.Total}, Subject: facts.Subject{ID: "bidder", Kind: "enterprise", Region: c.Region}}
+	return project.Evaluate(s.Engine, c.Clause, p)
 }
 
 // indirectClause is the limit clause on indirect costs (tagged 间接费用) of
@@ -418,8 +419,7 @@ func (s *Service) Grant(ctx context.Context, u auth.User, id int64, version int,
 		return nil, nil, err
 	}
 	event := fmt.Sprintf("challenge-%d", c.ID)
-	p := project.Project{Kind: "challenge", Level: "city", Role: "lead", Date: at,
-		Budget: project.Budget{Total: b.Budget.Total(), Direct: b.Budget.Direct(), Equipment: b.Budget.Categories[b.Budget.Equipment]}}
+	p := c.ProjectOf(b.Budget, b.Interest, b.Lead, b.Region, at)
 	ps, _ := doc["projects"].([]any)
 	doc["projects"] = append(ps, p.Item(event))
 	newDoc, err := json.Marshal(doc)
@@ -527,7 +527,7 @@ func (s *Service) Execute(ctx context.Context, u auth.User, id int64, version in
 	}
 	if a.Act == "decide-change" {
 		a.Budget = func(b project.BidBudget) error {
-			_, err := project.BudgetCheck(s.Engine, s.indirectClause(c.Clause), b.Project(g.Lead, c.Region, at))
+			_, err := project.BudgetCheck(s.Engine, s.indirectClause(c.Clause), c.ProjectOf(b, 0, g.Lead, c.Region, at))
 			return err
 		}
 	}
