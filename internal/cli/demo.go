@@ -16,9 +16,12 @@ import (
 	"kechuang/internal/fulfil/service"
 	"kechuang/internal/money"
 	"kechuang/internal/policy"
+	"kechuang/internal/project"
+	prsvc "kechuang/internal/project/service"
 	"kechuang/internal/rules"
 	"kechuang/internal/store"
 	"slices"
+	"time"
 )
 
 const demoHelp = `
@@ -191,6 +194,9 @@ func seedDemo(e *env, db *store.DB, eng *rules.Engine, n int) error {
 	if err := seedFulfilment(e, db, eng); err != nil {
 		return err
 	}
+	if err := seedChallenges(e, db, eng); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "demo accounts (password %s — a local demonstration only):\n", demoPassword)
 	for _, a := range accounts {
 		err := db.CreateUser(ctx, a.User, demoPassword, "kechuang serve --demo")
@@ -241,5 +247,41 @@ func seedFulfilment(e *env, db *store.DB, eng *rules.Engine) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "fulfilment: %d clauses set to 免申即享, envelopes for 2023–2026, %d cases proposed\n", auto, len(ids))
+	return nil
+}
+
+// seedChallenges puts up the demo's 揭榜挂帅 lists once (when none is
+// stored): 泰安市科技局 publishes a challenge under 二（三）6 with a
+// deadline four months on, and a call taken all year for 成果转化 projects
+// under 二（七）18 (竞争立项 贴息), whose bids are reviewed in batches.
+func seedChallenges(e *env, db *store.DB, eng *rules.Engine) error {
+	ctx := e.ctx
+	cs, err := db.Challenges(ctx, "", false)
+	if err != nil || len(cs) > 0 {
+		return err
+	}
+	now := time.Now()
+	ta := auth.User{ID: "ta-kjj", Role: auth.Staff, Jurisdiction: "370900"}
+	svc := &prsvc.Service{Engine: eng, Store: db}
+	lists := []*project.Challenge{
+		{Title: "高端装备精密减速器寿命提升", Problem: "精密减速器在重载工况下寿命不足 8000 小时，依赖进口", Indicators: []string{"额定寿命≥20000小时", "传动精度≤1弧分", "国产化率≥90%"},
+			Total: 800 * money.Wan, Deadline: now.AddDate(0, 4, 0).In(shanghai).Format("2006-01-02"), EndUser: "泰安某装备制造有限公司", Issuer: "泰安市科技局", Clause: "ta24-challenge"},
+		{Kind: "call", Intake: "rolling", ProjectKind: "transfer", Title: "重大科技成果转化项目竞争立项（常年受理）", Problem: "支持重大科技成果在泰安转化落地，对项目贷款给予贴息",
+			Indicators: []string{"形成新产品或新工艺", "新增销售收入"}, Total: 500 * money.Wan, Deadline: fmt.Sprintf("%d-12-31", now.In(shanghai).Year()+1),
+			Issuer: "泰安市科技局", Clause: "ta24-transfer-interest"},
+	}
+	for _, c := range lists {
+		if _, ok := eng.ClauseByID(c.Clause); !ok {
+			continue
+		}
+		id, err := svc.Create(ctx, ta, c)
+		if err != nil {
+			return err
+		}
+		if _, err := svc.Act(ctx, ta, id, 1, project.ChallengeAct{Act: "publish"}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "揭榜挂帅: %d lists published by ta-kjj\n", len(lists))
 	return nil
 }
