@@ -120,11 +120,7 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) actOnChallenge(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, true)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, true)
 	if err != nil {
 		return err
 	}
@@ -158,11 +154,7 @@ func (s *Server) actOnChallenge(w http.ResponseWriter, r *http.Request) error {
 // reviewChallenge performs a review step on a closed challenge, as the
 // page's forms do (docs/projects.md): assign, score, rank, publicise.
 func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, true)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, true)
 	if err != nil {
 		return err
 	}
@@ -232,11 +224,7 @@ func (s *Server) reviewChallenge(w http.ResponseWriter, r *http.Request) error {
 // book, changes, acceptance and closure, and the challenge's version to act
 // with.
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, false)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, false)
 	if err != nil {
 		return err
 	}
@@ -250,11 +238,7 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request) error {
 // projectAction performs an act on a granted project, as the project
 // page's forms do (docs/projects.md).
 func (s *Server) projectAction(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, true)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, true)
 	if err != nil {
 		return err
 	}

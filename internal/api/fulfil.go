@@ -100,6 +100,17 @@ func caseJSON(c *fulfil.Case, now time.Time) CaseJSON {
 	return j
 }
 
+// userAndID is the signed-in account of a request on /…/{id} (write: a
+// state-changing one, which needs the CSRF token) and the id.
+func (s *Server) userAndID(r *http.Request, write bool) (auth.User, int64, error) {
+	u, err := s.user(r, write)
+	if err != nil {
+		return u, 0, err
+	}
+	id, err := pathID(r)
+	return u, id, err
+}
+
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -169,11 +180,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, false)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, false)
 	if err != nil {
 		return err
 	}
@@ -187,11 +194,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) actOnCase(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, true)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, true)
 	if err != nil {
 		return err
 	}

@@ -212,11 +212,7 @@ type MemberJSON struct {
 }
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, false)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, false)
 	if err != nil {
 		return err
 	}
@@ -238,11 +234,7 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) actOnMember(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r, true)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	u, id, err := s.userAndID(r, true)
 	if err != nil {
 		return err
 	}

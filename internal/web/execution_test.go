@@ -25,22 +25,8 @@ func granted(t *testing.T, f *fixture, clock *testClock) (path, bidA, bidB strin
 	t.Helper()
 	clock.Set(time.Date(2025, 3, 3, 10, 0, 0, 0, Shanghai))
 	staff := f.login(t, "staff-ww")
-	res := staff.postCSRF("/console/challenges", url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%\n连续运行≥180天"},
-		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("drafting: %d %.300s", res.status, res.body)
-	}
-	path = res.location
-	if res := staff.postCSRF(path+"/act", url.Values{"act": {"publish"}}); res.status != http.StatusSeeOther {
-		t.Fatalf("publishing: %d %.300s", res.status, res.body)
-	}
-	for _, ent := range []string{"ent-a", "ent-b"} {
-		form := url.Values{"lead_name": {"张工-" + ent}, "lead_age": {"38"}, "lead_title": {"高级工程师"},
-			"budget_设备费": {"100万元"}, "budget_材料费": {"210万元"}, "budget_劳务费": {"100万元"}, "indirect": {"90万元"}, "attachments": {"实施方案", "承诺书"}}
-		if res := f.login(t, ent).postCSRF(path+"/bids", form); res.status != http.StatusSeeOther {
-			t.Fatalf("%s's bid: %d %.300s", ent, res.status, res.body)
-		}
-	}
+	path = publishWithBids(t, f, staff, url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%\n连续运行≥180天"},
+		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}}, "ent-a", "ent-b")
 	clock.Set(time.Date(2025, 7, 1, 10, 0, 0, 0, Shanghai))
 	staff = f.login(t, "staff-ww")
 	if res := staff.postCSRF(path+"/act", url.Values{"act": {"close"}}); res.status != http.StatusSeeOther {

@@ -31,22 +31,8 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	// a challenge of 2025, while 武威's document (2022—2025) is in force
 	clock.Set(time.Date(2025, 3, 3, 10, 0, 0, 0, Shanghai))
 	staff := f.login(t, "staff-ww")
-	res := staff.postCSRF("/console/challenges", url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%"},
-		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}})
-	if res.status != http.StatusSeeOther {
-		t.Fatalf("drafting: %d %.300s", res.status, res.body)
-	}
-	path := res.location
-	if res := staff.postCSRF(path+"/act", url.Values{"act": {"publish"}}); res.status != http.StatusSeeOther {
-		t.Fatalf("publishing: %d %.300s", res.status, res.body)
-	}
-	for _, ent := range []string{"ent-a", "ent-b"} {
-		form := url.Values{"lead_name": {"张工-" + ent}, "lead_age": {"38"}, "lead_title": {"高级工程师"},
-			"budget_设备费": {"100万元"}, "budget_材料费": {"210万元"}, "budget_劳务费": {"100万元"}, "indirect": {"90万元"}, "attachments": {"实施方案", "承诺书"}}
-		if res := f.login(t, ent).postCSRF(path+"/bids", form); res.status != http.StatusSeeOther {
-			t.Fatalf("%s's bid: %d %.300s", ent, res.status, res.body)
-		}
-	}
+	path := publishWithBids(t, f, staff, url.Values{"title": {"光伏板自清洁"}, "problem": {"风沙天气下光伏板积灰"}, "indicators": {"效率恢复≥95%"},
+		"total": {"500万元"}, "deadline": {"2025-06-30"}, "end_user": {"某光伏电站"}, "issuer": {"市科技局"}, "clause": {"ww-challenge"}}, "ent-a", "ent-b")
 	experts := "王建军,王建军,武威市科技局\ne2,李教授,兰州大学\ne3,赵研究员,甘肃省科学院\ne4,钱高工,某设计院"
 	assign := url.Values{"act": {"assign"}, "experts": {experts}, "declared": {"e4," + wwB + ",曾任该公司顾问"}, "per": {"2"}, "spread": {"20"}, "rubric": {defaultRubric}}
 	if res := staff.postCSRF(path+"/review", assign); res.status != http.StatusConflict || !strings.Contains(res.body, "评审在揭榜截止后进行") {
@@ -120,6 +106,29 @@ func TestChallengeReviewHTTP(t *testing.T) {
 	if !strings.Contains(pub.body, `id="rev-ranking"`) || !strings.Contains(pub.body, "2025-07-02 至 2025-07-08") || strings.Contains(pub.body, "王建军") || strings.Contains(pub.body, "李教授") {
 		t.Errorf("the public page after 公示: ranking and period shown, experts hidden")
 	}
+}
+
+// publishWithBids drafts the challenge of form as staff, publishes it, and
+// has each of ents bid 500万元 (设备费 100万元, 材料费 210万元, 劳务费 100万元,
+// 间接费用 90万元, lead aged 38); it returns the challenge's path.
+func publishWithBids(t *testing.T, f *fixture, staff *client, form url.Values, ents ...string) string {
+	t.Helper()
+	res := staff.postCSRF("/console/challenges", form)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("drafting: %d %.300s", res.status, res.body)
+	}
+	path := res.location
+	if res := staff.postCSRF(path+"/act", url.Values{"act": {"publish"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("publishing: %d %.300s", res.status, res.body)
+	}
+	for _, ent := range ents {
+		bid := url.Values{"lead_name": {"张工-" + ent}, "lead_age": {"38"}, "lead_title": {"高级工程师"},
+			"budget_设备费": {"100万元"}, "budget_材料费": {"210万元"}, "budget_劳务费": {"100万元"}, "indirect": {"90万元"}, "attachments": {"实施方案", "承诺书"}}
+		if res := f.login(t, ent).postCSRF(path+"/bids", bid); res.status != http.StatusSeeOther {
+			t.Fatalf("%s's bid: %d %.300s", ent, res.status, res.body)
+		}
+	}
+	return path
 }
 
 // enterSheets enters every pending review sheet of the challenge at path:
