@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +14,16 @@ import (
 )
 
 // TestBrowserProject runs the two 赛马 projects of a granted challenge in
-// the browser, from the first year paid to their ends: each team reports
-// its mid-term on its project page, the bureau passes both, the second
-// years are paid; the teams report their results, the bureau records the
-// end user's acceptance — wwA's passes and its last year is paid, wwB's
-// misses an indicator and the project is closed under 容错. The grant and
-// the batches are made over HTTP (TestChallengeExecutionHTTP and the
-// fulfilment browser test walk those pages). Screenshots:
-// artifacts/screenshots/project-*.png.
+// the browser from their grant to their ends: the bureau takes each
+// fulfilment case through 确认, 受理, 初审, 复核 (a second officer) and
+// 公示 to 拨付, finance sets the year's envelope and makes and confirms the
+// 2025 batch; each team reports its mid-term on its project page, the
+// bureau passes both, the 2026 batch pays the second years; the teams
+// report their results, the bureau records the end user's acceptance —
+// wwA's passes and the 2027 batch pays its last year, wwB's misses an
+// indicator and the project is closed under 容错. The challenge up to the
+// grant is made over HTTP (TestBrowserChallenge walks those pages in the
+// browser). Screenshots: artifacts/screenshots/project-*.png.
 func TestBrowserProject(t *testing.T) {
 	chromium(t)
 	db, _ := storetest.Open(t, store.SQLite)
@@ -31,10 +33,6 @@ func TestBrowserProject(t *testing.T) {
 	path, bidA, bidB := granted(t, f, clock)
 	projA, projB := base+path+"/projects/"+bidA, base+path+"/projects/"+bidB
 	c, _, _ := db.Challenge(context.Background(), idOf(t, path))
-	for _, g := range c.Review.Grants {
-		toPay(t, f, clock, g.Case)
-	}
-	pay(t, f, 2025, http.StatusSeeOther)
 
 	var teamPage, accepted, tolerated, paidA, portfolio, public string
 	signOut := navigating(chromedp.Click(`form[action="/logout"] button`))
@@ -54,10 +52,46 @@ func TestBrowserProject(t *testing.T) {
 		}
 		return append(tasks, navigating(chromedp.Click(sel+` button[type=submit]`)), chromedp.WaitVisible(`p.ok`))
 	}
-	payYear := func(y int) chromedp.Action {
-		return chromedp.ActionFunc(func(context.Context) error { pay(t, f, y, http.StatusSeeOther); return nil })
+	// caseToPay takes case id through its workflow on the case page.
+	caseToPay := func(id int64) chromedp.Tasks {
+		approve := func(fill map[string]string) chromedp.Tasks {
+			return append(chromedp.Tasks{open(fmt.Sprintf("%s/cases/%d", base, id))}, submit(`form.act-approve`, fill)...)
+		}
+		return chromedp.Tasks{
+			signIn(base, "staff-ww"), approve(nil), approve(nil), approve(map[string]string{`input[name=score]`: "85"}), signOut, // 确认, 受理, 初审
+			signIn(base, "staff-ww2"), approve(nil), signOut, // 复核
+			chromedp.ActionFunc(func(context.Context) error { clock.Set(clock.Now().AddDate(0, 0, 8)); return nil }),
+			signIn(base, "staff-ww"), approve(nil), signOut, // 公示期满
+		}
+	}
+	// payYear has finance set the year's envelope, then make and confirm its batch.
+	payYear := func(y int) chromedp.Tasks {
+		return chromedp.Tasks{
+			signIn(base, "finance-ww"),
+			open(base + "/console/budget"),
+			chromedp.WaitVisible(`#envelope-form`),
+			chromedp.SetValue(`#envelope-form input[name=year]`, fmt.Sprint(y)),
+			chromedp.SetValue(`#envelope-form input[name=amount]`, "500万元"),
+			chromedp.SetValue(`#envelope-form select[name=rule]`, "queue"),
+			navigating(chromedp.Click(`#envelope-form button`)),
+			chromedp.WaitVisible(`#envelopes`),
+			open(base + "/console/batches"),
+			chromedp.WaitVisible(`#batch-form`),
+			chromedp.SetValue(`#batch-form input[name=year]`, fmt.Sprint(y)),
+			navigating(chromedp.Click(`#batch-form button`)),
+			chromedp.WaitVisible(`#lines`),
+			navigating(chromedp.Click(`#confirm-form button`)),
+			chromedp.WaitVisible(`#lines`),
+			signOut,
+		}
+	}
+	var walk chromedp.Tasks
+	for _, g := range c.Review.Grants {
+		walk = append(walk, caseToPay(g.Case))
 	}
 	err := runInBrowserOnce(t, chromedp.Tasks{
+		walk,
+		payYear(2025),
 		// 2026: the mid-term
 		at(time.Date(2026, 6, 20, 9, 0, 0, 0, Shanghai)),
 		signIn(base, "ent-a"),
