@@ -103,8 +103,9 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request) error {
 		Intake      string   `json:"intake"`
 		Level       string   `json:"level"`
 		ProjectKind string   `json:"project_kind"`
+		Lump        bool     `json:"lump"`
 	}
-	if err := decodeBody(r, &req, `{"title", "problem", "indicators": [...], "total": "500万元", "deadline": "YYYY-MM-DD", "end_user", "issuer", "clause", "kind"?: "call", "intake"?: "rolling", "level"?: "city", "project_kind"?: "transfer"}`); err != nil {
+	if err := decodeBody(r, &req, `{"title", "problem", "indicators": [...], "total": "500万元", "deadline": "YYYY-MM-DD", "end_user", "issuer", "clause", "kind"?: "call", "intake"?: "rolling", "level"?: "city", "project_kind"?: "transfer", "lump"?: true}`); err != nil {
 		return err
 	}
 	total, err := money.Parse(strings.TrimSpace(req.Total))
@@ -112,7 +113,7 @@ func (s *Server) createChallenge(w http.ResponseWriter, r *http.Request) error {
 		return errs.At(errs.Pos{Path: "$.total"}, "total %q: an amount such as 500万元", req.Total)
 	}
 	c := &project.Challenge{Title: req.Title, Problem: req.Problem, Indicators: req.Indicators, Total: total, Deadline: req.Deadline,
-		EndUser: req.EndUser, Issuer: req.Issuer, Clause: req.Clause, Kind: req.Kind, Intake: req.Intake, Level: req.Level, ProjectKind: req.ProjectKind}
+		EndUser: req.EndUser, Issuer: req.Issuer, Clause: req.Clause, Kind: req.Kind, Intake: req.Intake, Level: req.Level, ProjectKind: req.ProjectKind, Lump: req.Lump}
 	if _, err := s.challenges().Create(r.Context(), u, c); err != nil {
 		return err
 	}

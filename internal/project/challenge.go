@@ -66,6 +66,10 @@ type Challenge struct {
 	// facts (vocabulary project_kind) — the kind the award clause reads:
 	// challenge (default), transfer (成果转化, 泰安's 竞争立项 贴息), sti_plan …
 	ProjectKind string `json:"project_kind,omitempty"`
+	// Lump is 经费包干制 (武威 四（一）5 “對自然科學基金、青年科技基金項目和軟科學
+	// 項目實行經費包干制”): a call of those programmes; its projects are accepted
+	// technically and on performance only, with no financial acceptance.
+	Lump bool `json:"lump,omitempty"`
 }
 
 // ProjectKindOf is the kind its projects are recorded as.
@@ -190,6 +194,9 @@ func (c *Challenge) Validate() error {
 	}
 	if _, ok := facts.TermOf("project_kind", c.ProjectKind); c.ProjectKind != "" && !ok {
 		bad("project_kind", "project kind %q is not in the vocabulary project_kind (docs/facts.md)", c.ProjectKind)
+	}
+	if c.Lump && c.Kind != "call" {
+		bad("lump", "经费包干制 is for calls of 自然科学基金、青年科技基金项目和软科学项目, not a 揭榜挂帅 challenge")
 	}
 	if !slices.Contains([]string{"", "district", "city", "province", "national"}, c.Level) {
 		bad("level", "level %q: district, city, province or national", c.Level)

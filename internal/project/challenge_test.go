@@ -2,6 +2,7 @@ package project
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"kechuang/internal/errs"
@@ -58,5 +59,19 @@ func TestChallengeLifecycle(t *testing.T) {
 	}
 	if q := c.QA[0]; q.Answer == "" || q.AnsweredBy != "officer" || q.Answered != "2026-12-06" {
 		t.Errorf("the answer: %+v", q)
+	}
+}
+
+// TestLumpOnlyForCalls: 经费包干制 (武威 四（一）5) is for calls of 自然科学基金、
+// 青年科技基金项目和软科学项目, not a 揭榜挂帅 challenge.
+func TestLumpOnlyForCalls(t *testing.T) {
+	c := draft()
+	c.Lump = true
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "lump") {
+		t.Errorf("a 包干 challenge: %v", err)
+	}
+	c.Kind = "call"
+	if err := c.Validate(); err != nil {
+		t.Errorf("a 包干 call: %v", err)
 	}
 }

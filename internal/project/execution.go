@@ -178,14 +178,18 @@ func ChangeZh(k string) string {
 	return map[string]string{"extension": "延期", "budget": "预算调剂", "team": "人员变更"}[k]
 }
 
-// Accept is the end user's acceptance of the result (验收用户意见) with
-// the bureau's conclusion: each technical indicator met or not, who signed
-// for the end user, and whether it is accepted.
+// Accept is the 结题验收: the end user's acceptance of the result (验收用户
+// 意见) — each technical indicator met or not, who signed for the end user,
+// whether it accepts — and the financial acceptance (财务验收: the audit of
+// the spending), which a project under 经费包干制 does not have (武威
+// 四（一）5 “經費包干項目只進行技術驗收和績效驗收,不再進行財務驗收”).
 type Accept struct {
 	Met       []bool `json:"met"` // per Challenge.Indicators
 	Signatory string `json:"signatory"`
 	Agree     bool   `json:"agree"`
 	Opinion   string `json:"opinion"`
+	Financial bool   `json:"financial"`       // 财务验收通过
+	Audit     string `json:"audit,omitempty"` // the financial acceptance's opinion (审计报告、经费决算)
 	Passed    bool   `json:"passed"`
 	By        string `json:"by"`
 	At        string `json:"at"`
@@ -215,6 +219,7 @@ type ExecAct struct {
 	Case       ToleranceCase
 	Budget     func(BidBudget) error // decide-change (budget): the indirect-cost check of the new budget
 	Indicators int                   // accept: how many indicators the challenge has
+	Lump       bool                  // accept: the project is under 经费包干制 (no financial acceptance)
 }
 
 // Effect is what an act does to the money: installments released, the
@@ -323,7 +328,13 @@ func ApplyExec(g *Grant, a ExecAct) (Effect, error) {
 		if strings.TrimSpace(ac.Opinion) == "" {
 			return ef, errs.At(errs.Pos{Path: "opinion"}, "写明验收意见")
 		}
-		ac.Passed = ac.Agree && !slices.Contains(ac.Met, false)
+		switch {
+		case a.Lump && (ac.Financial || strings.TrimSpace(ac.Audit) != ""):
+			return ef, errs.At(errs.Pos{Path: "audit"}, "经费包干项目只进行技术验收和绩效验收，不再进行财务验收（武威 四（一）5）")
+		case !a.Lump && strings.TrimSpace(ac.Audit) == "":
+			return ef, errs.At(errs.Pos{Path: "audit"}, "写明财务验收意见（经费决算、审计报告）")
+		}
+		ac.Passed = ac.Agree && !slices.Contains(ac.Met, false) && (a.Lump || ac.Financial)
 		ac.By, ac.At = a.By, a.Today
 		g.Accepted = &ac
 		m.Result, m.Opinion, m.By, m.At = "failed", ac.Opinion, a.By, a.Today

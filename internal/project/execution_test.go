@@ -86,7 +86,9 @@ func TestExecution(t *testing.T) {
 		{"accept without report", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意"}, Indicators: 2}), "尚无结题报告", Effect{}},
 		{"final report", team(ExecAct{Act: "report", Index: 2, Text: "全部指标完成"}), "", Effect{}},
 		{"indicators counted", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true}, Signatory: "王总", Agree: true, Opinion: "同意"}, Indicators: 2}), "有 2 项技术指标", Effect{}},
-		{"accepted, releases the 3rd", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意验收"}, Indicators: 2}), "", Effect{Release: []int{2}}},
+		{"no financial acceptance", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意验收"}, Indicators: 2}), "财务验收意见", Effect{}},
+		{"financial acceptance failed", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意验收", Audit: "审计发现超支"}, Indicators: 2}), "", Effect{}},
+		{"accepted, releases the 3rd", staff(ExecAct{Act: "accept", Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意验收", Financial: true, Audit: "审计报告无异议"}, Indicators: 2}), "", Effect{Release: []int{2}}},
 		{"closed", staff(ExecAct{Act: "stop", Text: "x"}), "已通过验收", Effect{}},
 	}
 	for _, s := range steps {
@@ -123,13 +125,13 @@ func TestAcceptanceFails(t *testing.T) {
 		state ExecState
 		rec   bool
 	}{
-		{"indicator missed, 容错 granted", Accept{Met: []bool{true, false}, Signatory: "王总", Agree: true, Opinion: "纯度未达到"},
+		{"indicator missed, 容错 granted", Accept{Met: []bool{true, false}, Signatory: "王总", Agree: true, Opinion: "纯度未达到", Financial: true, Audit: "无异议"},
 			ExecAct{Act: "tolerance", Text: "技术路线", Case: ToleranceCase{Level: "city", ProcedureComplete: true, Cause: "route", Diligence: []string{"实验记录"}, Reviews: []ToleranceReview{{Method: "peer", Confirm: true, By: "同行专家组"}}}},
 			Tolerated, false},
-		{"end user refuses, 容错 refused for misconduct", Accept{Met: []bool{true, true}, Signatory: "王总", Agree: false, Opinion: "不同意"},
+		{"end user refuses, 容错 refused for misconduct", Accept{Met: []bool{true, true}, Signatory: "王总", Agree: false, Opinion: "不同意", Financial: true, Audit: "无异议"},
 			ExecAct{Act: "tolerance", Case: ToleranceCase{Level: "city", ProcedureComplete: true, Cause: "route", Diligence: []string{"x"}, Reviews: []ToleranceReview{{Method: "peer", Confirm: true}}, Misconduct: true}},
 			Failed, true},
-		{"ordinary closure", Accept{Met: []bool{false, false}, Signatory: "王总", Opinion: "未达到"},
+		{"ordinary closure", Accept{Met: []bool{false, false}, Signatory: "王总", Opinion: "未达到", Audit: "经费决算"},
 			ExecAct{Act: "fail", Text: "指标均未达到"}, Failed, false},
 	}
 	for _, tt := range tests {
@@ -154,8 +156,20 @@ func TestAcceptanceFails(t *testing.T) {
 			}
 		})
 	}
-	// 容错 before a failed acceptance is refused.
+	// 经费包干制: accepted on the indicators and the end user alone; a
+	// financial acceptance is refused naming the sentence.
 	g := ready()
+	lump := ExecAct{Act: "accept", Staff: true, Lump: true, Indicators: 2, Accept: Accept{Met: []bool{true, true}, Signatory: "王总", Agree: true, Opinion: "同意"}}
+	bad := lump
+	bad.Accept.Audit = "审计报告"
+	if _, err := ApplyExec(g, bad); err == nil || !strings.Contains(err.Error(), "不再进行财务验收") {
+		t.Errorf("a financial acceptance of a 包干 project: %v", err)
+	}
+	if ef, err := ApplyExec(g, lump); err != nil || !g.Accepted.Passed || len(ef.Release) != 1 {
+		t.Errorf("a 包干 project accepted without one: %+v %v", g.Accepted, err)
+	}
+	// 容错 before a failed acceptance is refused.
+	g = ready()
 	if _, err := ApplyExec(g, ExecAct{Act: "tolerance", Staff: true}); err == nil || !strings.Contains(err.Error(), "验收未通过后办理") {
 		t.Errorf("tolerance before acceptance: %v", err)
 	}

@@ -90,7 +90,7 @@ func (s *Server) challengeCreate(q *req) error {
 	}
 	c := &project.Challenge{Title: strings.TrimSpace(f.Get("title")), Problem: strings.TrimSpace(f.Get("problem")), Indicators: inds, Total: total,
 		Deadline: strings.TrimSpace(f.Get("deadline")), EndUser: strings.TrimSpace(f.Get("end_user")), Issuer: strings.TrimSpace(f.Get("issuer")),
-		Clause: f.Get("clause"), Kind: f.Get("kind"), Intake: f.Get("intake"), Level: f.Get("level"), ProjectKind: f.Get("project_kind")}
+		Clause: f.Get("clause"), Kind: f.Get("kind"), Intake: f.Get("intake"), Level: f.Get("level"), ProjectKind: f.Get("project_kind"), Lump: f.Get("lump") == "yes"}
 	id, err := s.challengeSvc().Create(q.r.Context(), *q.user, c)
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.Permission {

@@ -159,10 +159,10 @@ func TestChallengeExecutionHTTP(t *testing.T) {
 	if res := execAct(t, staff, projA, url.Values{"act": {"accept"}, "met_0": {"yes"}, "text": {"同意验收"}, "agree": {"yes"}}); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "签署人") {
 		t.Errorf("an acceptance without the end user's signatory: %d", res.status)
 	}
-	if res := execAct(t, staff, projA, url.Values{"act": {"accept"}, "met_0": {"yes"}, "met_1": {"yes"}, "signatory": {"电站站长 刘明"}, "agree": {"yes"}, "text": {"两项指标均达到，同意验收"}}); res.status != http.StatusSeeOther {
+	if res := execAct(t, staff, projA, url.Values{"act": {"accept"}, "met_0": {"yes"}, "met_1": {"yes"}, "signatory": {"电站站长 刘明"}, "agree": {"yes"}, "text": {"两项指标均达到，同意验收"}, "financial": {"yes"}, "audit": {"经费决算审计无异议"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("wwA's acceptance: %d %.400s", res.status, res.body)
 	}
-	if res := execAct(t, staff, projB, url.Values{"act": {"accept"}, "met_0": {"yes"}, "signatory": {"电站站长 刘明"}, "agree": {"yes"}, "text": {"连续运行仅 120 天"}}); res.status != http.StatusSeeOther {
+	if res := execAct(t, staff, projB, url.Values{"act": {"accept"}, "met_0": {"yes"}, "signatory": {"电站站长 刘明"}, "agree": {"yes"}, "text": {"连续运行仅 120 天"}, "financial": {"yes"}, "audit": {"经费决算审计无异议"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("wwB's acceptance: %d %.400s", res.status, res.body)
 	}
 	if page := staff.get(projB).body; !strings.Contains(page, "结题验收未通过") || !strings.Contains(page, `id="proj-tolerance"`) {

@@ -170,6 +170,7 @@ func (s *Server) projectAct(q *req) error {
 			a.Accept.Met = append(a.Accept.Met, f.Get(fmt.Sprintf("met_%d", i)) == "yes")
 		}
 		a.Accept.Signatory, a.Accept.Agree, a.Accept.Opinion = strings.TrimSpace(f.Get("signatory")), f.Get("agree") == "yes", strings.TrimSpace(f.Get("text"))
+		a.Accept.Financial, a.Accept.Audit = f.Get("financial") == "yes", strings.TrimSpace(f.Get("audit"))
 	case "change":
 		a.Change = project.Change{Kind: f.Get("kind"), Text: strings.TrimSpace(f.Get("text")), Due: strings.TrimSpace(f.Get("due"))}
 		switch a.Change.Kind {

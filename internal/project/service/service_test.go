@@ -488,7 +488,7 @@ func execute(t *testing.T, s *Service, ctx context.Context, db *store.DB, id int
 	if _, err := exec(u1, bidOf["u1"], project.ExecAct{Act: "report", Index: 1, Text: "结题报告"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "accept", Accept: project.Accept{Met: []bool{false}, Signatory: "王总", Agree: false, Opinion: "未达到"}}); err != nil {
+	if _, err := exec(ww, bidOf["u1"], project.ExecAct{Act: "accept", Accept: project.Accept{Met: []bool{false}, Signatory: "王总", Agree: false, Opinion: "未达到", Financial: true, Audit: "审计无异议"}}); err != nil {
 		t.Fatal(err)
 	}
 	tc := project.ToleranceCase{Level: "city", ProcedureComplete: true, Cause: "route", Diligence: []string{"实验记录"}, Reviews: []project.ToleranceReview{{Method: "peer", Confirm: true}}, Misconduct: true}
