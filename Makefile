@@ -104,6 +104,7 @@ bench-api:
 bench-web:
 	$(GO) test -run='^$$' -bench='Pages$$' -benchtime=200x -count=3 -timeout=900s ./internal/web | tee bench-web.txt
 	$(GO) test -run='^$$' -bench=PagesLoad -benchtime=3000x -count=3 -timeout=900s ./internal/web | tee -a bench-web.txt
+	$(GO) test -run='^$$' -bench=ProjectPages -benchtime=100x -count=6 -timeout=900s ./internal/web | tee -a bench-web.txt
 
 ## bench-population: the whole stored population × every clause (100,000 demo subjects; KECHUANG_BENCH_SUBJECTS to change)
 bench-population:
