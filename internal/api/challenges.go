@@ -263,7 +263,6 @@ func (s *Server) projectAction(w http.ResponseWriter, r *http.Request) error {
 	if req.Act == "accept" && req.Accept.Opinion == "" {
 		req.Accept.Opinion = req.Text
 	}
-	req.Tolerance.Level = "city"
 	a := project.ExecAct{Act: req.Act, Index: req.Index, Text: req.Text, Passed: req.Passed, Accept: req.Accept, Change: req.Change, To: req.To, Case: req.Tolerance}
 	c, err := s.challenges().Execute(r.Context(), u, id, req.Version, r.PathValue("bid"), a)
 	if err != nil {

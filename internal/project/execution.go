@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"kechuang/internal/errs"
-	"kechuang/internal/money"
 	"kechuang/internal/policy"
 )
 
@@ -222,13 +221,13 @@ type ExecAct struct {
 	Lump       bool                  // accept: the project is under 经费包干制 (no financial acceptance)
 }
 
-// Effect is what an act does to the money: installments released, the
-// unpaid rest cut, funds moved to a continued team.
+// Effect is what an act does to the money and the record: installments
+// released, the unpaid rest cut (a stop's ExecAct.To says where it goes),
+// a 失信 record made.
 type Effect struct {
-	Release []int  // installment indexes released
-	Cut     bool   // the unpaid installments are cut (终止拨付)
-	To      string // the bid the cut funds go to
-	Record  bool   // a 科研失信 record is made (misconduct found in a 容错 file)
+	Release []int // installment indexes released
+	Cut     bool  // the unpaid installments are cut (终止拨付)
+	Record  bool  // a 科研失信 record is made (misconduct found in a 容错 file)
 }
 
 // ApplyExec performs a on granted project g, or says why not; g changes only
@@ -239,7 +238,7 @@ func ApplyExec(g *Grant, a ExecAct) (Effect, error) {
 	if utf8.RuneCountInString(text) > 4000 {
 		return ef, errs.E(errs.Invalid, "文字不超过4000字")
 	}
-	if g.State.Final() && a.Act != "report" {
+	if g.State.Final() {
 		return ef, errs.E(errs.Conflict, "项目已%s，不再办理", g.State.Zh())
 	}
 	staff := func() error {
@@ -258,9 +257,6 @@ func ApplyExec(g *Grant, a ExecAct) (Effect, error) {
 	case "report":
 		if !a.Team && !a.Staff {
 			return ef, errs.E(errs.Permission, "进展报告由揭榜单位提交")
-		}
-		if g.State.Final() {
-			return ef, errs.E(errs.Conflict, "项目已%s，不再提交报告", g.State.Zh())
 		}
 		m, err := milestone()
 		if err != nil {
@@ -426,7 +422,7 @@ func ApplyExec(g *Grant, a ExecAct) (Effect, error) {
 			return ef, errs.At(errs.Pos{Path: "to"}, "剩余资金不能转给被终止的团队本身")
 		}
 		g.State, g.Closed, g.Close = Stopped, a.Today, text
-		ef.Cut, ef.To = true, a.To
+		ef.Cut = true
 	case "tolerance":
 		if err := staff(); err != nil {
 			return ef, err
@@ -491,15 +487,6 @@ func (g *Grant) LeadPerson() (Member, bool) {
 		return Member{}, false
 	}
 	return g.Team[i], true
-}
-
-// Money is what the plan pays in all.
-func (g *Grant) Money() money.Fen {
-	var sum money.Fen
-	for _, p := range g.Plan {
-		sum += p.Fen
-	}
-	return sum
 }
 
 // ParseMilestones reads a task book typed one milestone a line:

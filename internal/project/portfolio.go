@@ -35,7 +35,6 @@ func ProblemZh(s string) string {
 type Listed struct {
 	Challenge *Challenge
 	Grant     Grant
-	Year      int // the year granted
 }
 
 // Year is one year's portfolio figures.
@@ -47,6 +46,22 @@ type Year struct {
 	Young     int       // of those granted, led by a researcher aged 45 or under at the grant
 	Solved    int       // problems solved: a project of theirs accepted that year
 	Closed    int       // projects closed without acceptance (容错 or ordinary)
+}
+
+// YoungShare is the share of the year's projects led by researchers aged 45
+// or under, in tenths of a percent rounded half up (ok false with none
+// granted).
+func (y Year) YoungShare() (tenths int64, ok bool) {
+	if y.Granted == 0 {
+		return 0, false
+	}
+	return (int64(y.Young)*2000 + int64(y.Granted)) / (int64(y.Granted) * 2), true
+}
+
+// YoungAtLeast reports, exactly, whether that share reaches pct percent
+// (不低于: the bound included): 100·young ≥ pct·granted.
+func (y Year) YoungAtLeast(pct int64) bool {
+	return y.Granted > 0 && 100*int64(y.Young) >= pct*int64(y.Granted)
 }
 
 // Portfolio is the views over a jurisdiction's challenges.
@@ -92,7 +107,7 @@ func NewPortfolio(cs []*Challenge) Portfolio {
 		pr.Teams = len(grants)
 		final := len(grants) > 0
 		for _, g := range grants {
-			p.Projects = append(p.Projects, Listed{Challenge: c, Grant: g, Year: yearOf(g.At)})
+			p.Projects = append(p.Projects, Listed{Challenge: c, Grant: g})
 			if y := year(g.At); y != nil {
 				y.Granted++
 				y.Fen += g.Fen

@@ -64,3 +64,29 @@ func TestPortfolio(t *testing.T) {
 		t.Errorf("years not ascending: %+v", p.Years)
 	}
 }
+
+// TestYoungShare: the share in tenths of a percent rounded half up, and the
+// comparison with a target done exactly (不低于 includes the bound).
+func TestYoungShare(t *testing.T) {
+	tests := []struct {
+		young, granted int
+		tenths         int64
+		ok, at50       bool
+	}{
+		{0, 0, 0, false, false},
+		{1, 2, 500, true, true},  // exactly 50%
+		{1, 3, 333, true, false}, // 33.33…%
+		{2, 3, 667, true, true},  // 66.66…% rounds up
+		{1, 8, 125, true, false}, // 12.5% exactly
+		{1, 16, 63, true, false}, // 6.25% → 6.3% (half up)
+		{499, 1000, 499, true, false},
+		{3, 3, 1000, true, true},
+	}
+	for _, tt := range tests {
+		y := Year{Young: tt.young, Granted: tt.granted}
+		tenths, ok := y.YoungShare()
+		if tenths != tt.tenths || ok != tt.ok || y.YoungAtLeast(50) != tt.at50 {
+			t.Errorf("%d of %d: %d‰ %v, ≥50%% %v; want %d‰ %v, %v", tt.young, tt.granted, tenths, ok, y.YoungAtLeast(50), tt.tenths, tt.ok, tt.at50)
+		}
+	}
+}

@@ -170,6 +170,14 @@ func TestChallengeExecutionHTTP(t *testing.T) {
 	}
 	tol := url.Values{"act": {"tolerance"}, "procedure": {"yes"}, "cause": {"route"}, "diligence": {"实验原始记录（2025—2027）\n年度进展报告\n专项审计报告"},
 		"reviews": {"同行评议,确认,省内同行专家组"}, "text": {"涂层技术路线在风沙环境下寿命不足"}}
+	typo := url.Values{}
+	for k, v := range tol {
+		typo[k] = v
+	}
+	typo.Set("reviews", "同行评议,确定,省内同行专家组")
+	if res := execAct(t, staff, projB, typo); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "评议第1行") {
+		t.Errorf("a review neither 确认 nor 不确认: %d", res.status)
+	}
 	if res := execAct(t, staff, projB, tol); res.status != http.StatusSeeOther {
 		t.Fatalf("wwB's 容错: %d %.400s", res.status, res.body)
 	}

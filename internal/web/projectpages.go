@@ -188,7 +188,7 @@ func (s *Server) projectAct(q *req) error {
 			a.Change.Team = t
 		}
 	case "tolerance":
-		a.Case = project.ToleranceCase{Level: "city", ProcedureComplete: f.Get("procedure") == "yes", Cause: f.Get("cause"), Misconduct: f.Get("misconduct") == "yes"}
+		a.Case = project.ToleranceCase{ProcedureComplete: f.Get("procedure") == "yes", Cause: f.Get("cause"), Misconduct: f.Get("misconduct") == "yes"}
 		for _, line := range strings.Split(f.Get("diligence"), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
 				a.Case.Diligence = append(a.Case.Diligence, line)
@@ -200,10 +200,11 @@ func (s *Server) projectAct(q *req) error {
 			}
 			parts := strings.Split(strings.ReplaceAll(line, "，", ","), ",")
 			method := map[string]string{"同行评议": "peer", "市场评议": "market", "专家评议": "expert", "peer": "peer", "market": "market", "expert": "expert"}[strings.TrimSpace(parts[0])]
-			if len(parts) < 2 || method == "" {
+			confirm, known := map[string]bool{"确认": true, "不确认": false}[strings.TrimSpace(parts[min(1, len(parts)-1)])]
+			if len(parts) < 2 || method == "" || !known {
 				return again(fmt.Sprintf("评议第%d行应为“同行评议|市场评议|专家评议,确认|不确认[,评议人]”", i+1))
 			}
-			r := project.ToleranceReview{Method: method, Confirm: strings.TrimSpace(parts[1]) == "确认"}
+			r := project.ToleranceReview{Method: method, Confirm: confirm}
 			if len(parts) > 2 {
 				r.By = strings.TrimSpace(parts[2])
 			}
@@ -297,11 +298,9 @@ func (s *Server) portfolio(q *req) error {
 	}
 	for _, y := range d.P.Years {
 		py := portfolioYear{Year: y, SolvedGoal: goal("key_core_tech_solved", y.Year), YoungGoal: goal("young_researcher_led_project_share", y.Year), YoungShare: "—"}
-		if y.Granted > 0 {
-			// exact: n/total ≥ v% ⇔ 100·n ≥ v·total; shown to one decimal, rounded half up
-			tenths := (int64(y.Young)*2000 + int64(y.Granted)) / (int64(y.Granted) * 2)
+		if tenths, ok := y.YoungShare(); ok {
 			py.YoungShare = fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
-			py.YoungMet = py.YoungGoal != nil && 100*int64(y.Young) >= py.YoungGoal.Value*int64(y.Granted)
+			py.YoungMet = py.YoungGoal != nil && y.YoungAtLeast(py.YoungGoal.Value)
 		}
 		py.SolvedMet = py.SolvedGoal != nil && int64(y.Solved) >= py.SolvedGoal.Value
 		d.Years = append(d.Years, py)

@@ -520,7 +520,7 @@ func (s *Service) Execute(ctx context.Context, u auth.User, id int64, version in
 	}
 	today := s.today()
 	a.Staff, a.Team, a.By, a.Today = staffOf(u, c.Region), u.Role == auth.Enterprise && u.Subject == g.Lead, u.ID, today
-	a.Indicators, a.Lump = len(c.Indicators), c.Lump
+	a.Indicators, a.Lump, a.Case.Level = len(c.Indicators), c.Lump, c.LevelOf()
 	at, err := policy.ParseDate(today)
 	if err != nil {
 		return nil, err
